@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from topicnmf import InputError
+from topicnmf.factorize import factorize, project, reconstruction_error
+
+
+@pytest.fixture(scope="module")
+def V(tickets_model):
+    return tickets_model.V_[:, :400]
+
+
+@pytest.mark.parametrize("solver,loss", [("cd", "frobenius"), ("mu", "frobenius"),
+                                         ("mu", "kullback-leibler"),
+                                         ("minibatch", "frobenius")])
+def test_orientation_and_non_negativity(V, solver, loss):
+    W, H, n_iter = factorize(V, 5, solver=solver, beta_loss=loss, random_state=0, max_iter=200)
+    assert W.shape == (V.shape[0], 5) and H.shape == (5, V.shape[1])
+    assert (W >= 0).all() and (H >= 0).all() and n_iter >= 1
+    assert np.allclose(W.sum(axis=0), 1.0)
+
+
+def test_orientation_matches_scikit_learn_transposed(V):
+    from sklearn.decomposition import NMF
+
+    W, H, _ = factorize(V, 4, random_state=0)
+    sk = NMF(4, init="nndsvda", random_state=0, max_iter=400)
+    W_sk = sk.fit_transform(V.T)
+    assert np.allclose(W @ H, (W_sk @ sk.components_).T, atol=1e-8)
+
+
+def test_sparse_equals_dense(V):
+    W1, H1, _ = factorize(V, 4, random_state=0)
+    W2, H2, _ = factorize(V.toarray(), 4, random_state=0)
+    assert np.allclose(W1, W2, atol=1e-10) and np.allclose(H1, H2, atol=1e-10)
+    assert np.allclose(project(V, W1), project(V.toarray(), W1), atol=1e-12)
+
+
+def test_same_seed_same_factors(V):
+    a = factorize(V, 4, init="random", random_state=3)
+    b = factorize(V, 4, init="random", random_state=3)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("loss", ["frobenius", "kullback-leibler"])
+def test_projection_does_not_depend_on_the_batch(V, loss):
+    W, _, _ = factorize(V, 4, solver="mu", beta_loss=loss, random_state=0, max_iter=100)
+    H_all = project(V, W, beta_loss=loss)
+    H_part = np.hstack([project(V[:, j:j + 7], W, beta_loss=loss) for j in range(0, 70, 7)])
+    assert np.allclose(H_all[:, :70], H_part, rtol=0, atol=1e-12)
+
+
+def test_projection_is_the_nonnegative_least_squares_solution(V):
+    from scipy.optimize import nnls
+
+    W, _, _ = factorize(V, 5, random_state=0)
+    H = project(V[:, :20], W, max_iter=2000, tol=1e-12)
+    for j in range(20):
+        h, _ = nnls(W, V[:, j].toarray().ravel())
+        assert np.allclose(H[:, j], h, atol=1e-7)
+
+
+def test_reconstruction_error_matches_dense(V):
+    W, H, _ = factorize(V, 4, random_state=0)
+    dense = np.linalg.norm(V.toarray() - W @ H)
+    assert reconstruction_error(V, W, H) == pytest.approx(dense, rel=1e-10)
+
+
+@pytest.mark.parametrize("k,kwargs,message", [
+    (0, {}, "must be a positive integer"),
+    (500, {}, r"larger than the number of documents \(400\)"),
+    (3, {"solver": "cd", "beta_loss": "kullback-leibler"}, "solver='cd' does not support"),
+    (3, {"solver": "als"}, "solver='als' is unknown"),
+])
+def test_bad_parameters(V, k, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        factorize(V, k, **kwargs)
+
+
+def test_all_zero_matrix_is_an_error():
+    with pytest.raises(InputError, match="all zeros"):
+        factorize(sp.csc_matrix((5, 5)), 2)

@@ -1,0 +1,166 @@
+import json
+
+import numpy as np
+import pytest
+
+from topicnmf import InputError, ModelFormatError, NotFittedError, TopicModel
+from topicnmf.persist import load_model
+
+
+def test_fitted_attributes_have_the_documented_shapes(tickets, tickets_model):
+    m = tickets_model
+    n_terms = len(m.vectorizer_.vocabulary_)
+    assert m.W_.shape == (n_terms, 8) and m.H_.shape == (8, len(tickets))
+    assert m.V_.shape == (n_terms, len(tickets))
+    assert m.document_ids_ == tickets.ids
+    assert m.reconstruction_err_ > 0 and m.n_iter_ >= 1
+
+
+def test_topics_have_labels_sizes_and_weighted_terms(tickets_model):
+    topics = tickets_model.topics(top=5)
+    assert [t.topic for t in topics] == list(range(8))
+    assert sum(t.size for t in topics) == tickets_model.n_documents
+    for t in topics:
+        weights = [w for _, w in t.terms]
+        assert len(t.terms) == 5 and weights == sorted(weights, reverse=True)
+        assert t.label == ", ".join(term for term, _ in t.terms[:3])
+
+
+def test_training_documents_transform_to_their_own_memberships(tickets, tickets_model):
+    docs = tickets.documents[:300]
+    H = tickets_model.transform(docs)
+    assert np.allclose(H, tickets_model.H_[:, :300], atol=1e-10)
+    assert (tickets_model.dominant_topics(H) == tickets_model.dominant_topics()[:300]).all()
+
+
+def test_fit_transform_returns_h(tickets):
+    model = TopicModel(3, random_state=0)
+    H = model.fit_transform(tickets.texts[:200])
+    assert H is model.H_ and H.shape == (3, 200)
+
+
+def test_transform_of_new_text_prefers_the_matching_topic(tickets_model):
+    z = 0
+    words = " ".join(term for term, _ in tickets_model.topics(6)[z].terms)
+    h = tickets_model.transform([words])[:, 0]
+    assert h.argmax() == z
+
+
+def test_same_seed_same_topics(tickets):
+    texts = tickets.texts[:500]
+    a = TopicModel(5, random_state=1, init="random").fit(texts)
+    b = TopicModel(5, random_state=1, init="random").fit(texts)
+    assert np.array_equal(a.W_, b.W_) and np.array_equal(a.H_, b.H_)
+    assert a.topics() == b.topics()
+
+
+def test_save_load_round_trip(tickets_model, saved_model):
+    loaded = TopicModel.load(saved_model)
+    assert loaded.topics(10) == tickets_model.topics(10)
+    assert np.array_equal(loaded.W_, tickets_model.W_)
+    assert np.array_equal(loaded.H_, tickets_model.H_)
+    assert abs(loaded.V_ - tickets_model.V_).max() == 0
+    assert loaded.document_ids_ == tickets_model.document_ids_
+    assert loaded.get_params() == tickets_model.get_params()
+    text = ["printer driver crashes while printing"]
+    assert np.array_equal(loaded.transform(text), tickets_model.transform(text))
+
+
+def test_saving_twice_gives_identical_files(tickets_model, tmp_path):
+    tickets_model.save(tmp_path / "a")
+    tickets_model.save(tmp_path / "b")
+    for name in ("model.json", "arrays.npz"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_labels_survive_save_and_load(tickets_model, tmp_path):
+    model = TopicModel.load(tickets_model.save(tmp_path / "m"))
+    model.set_label(2, "Billing & refunds").save(tmp_path / "m")
+    again = TopicModel.load(tmp_path / "m")
+    assert again.label(2) == "Billing & refunds" and again.topics()[2].label == "Billing & refunds"
+    assert again.label(1) == again.auto_label(1)
+
+
+def test_save_refuses_to_replace_a_foreign_directory(tickets_model, tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError, match="not a topicnmf model; refusing to overwrite"):
+        tickets_model.save(tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def _copy(saved_model, tmp_path):
+    import shutil
+
+    target = tmp_path / "copy"
+    shutil.copytree(saved_model, target)
+    return target
+
+
+def test_load_rejects_missing_and_foreign_directories(tmp_path):
+    with pytest.raises(ModelFormatError, match="no such model directory"):
+        load_model(tmp_path / "nope")
+    with pytest.raises(ModelFormatError, match=r"not a topicnmf model \(no model.json\)"):
+        load_model(tmp_path)
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda p: (p / "arrays.npz").unlink(), "arrays.npz is missing"),
+    (lambda p: (p / "arrays.npz").write_bytes(b"garbage"), r"arrays.npz: damaged"),
+    (lambda p: (p / "model.json").write_text("{not json"), r"model.json: damaged"),
+    (lambda p: _edit_json(p, format_version=99), "format version 99 is not supported"),
+    (lambda p: _edit_json(p, format="something-else"), "not a topicnmf model file"),
+    (lambda p: _edit_json(p, n_topics=9), r"array W has shape \(\d+, 8\), expected \(\d+, 9\)"),
+    (lambda p: _edit_arrays(p, H=lambda H: H[:, :-1]), r"array H has shape"),
+    (lambda p: _edit_arrays(p, W=lambda W: -W), "not a finite non-negative"),
+])
+def test_load_rejects_damaged_models(saved_model, tmp_path, damage, message):
+    path = _copy(saved_model, tmp_path)
+    damage(path)
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(path)
+
+
+def test_load_never_unpickles(saved_model, tmp_path):
+    path = _copy(saved_model, tmp_path)
+    _edit_arrays(path, W=lambda W: np.array([object()], dtype=object))
+    with pytest.raises(ModelFormatError, match="arrays.npz: damaged"):
+        load_model(path)
+
+
+def _edit_json(path, **changes):
+    meta = json.loads((path / "model.json").read_text())
+    meta.update(changes)
+    (path / "model.json").write_text(json.dumps(meta))
+
+
+def _edit_arrays(path, **changes):
+    with np.load(path / "arrays.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for name, change in changes.items():
+        arrays[name] = change(arrays[name])
+    np.savez(path / "arrays.npz", **arrays)
+
+
+def test_zip_of_a_model_loads(saved_model, tmp_path):
+    import shutil
+
+    archive = shutil.make_archive(str(tmp_path / "model"), "zip", saved_model.parent,
+                                  saved_model.name)
+    assert TopicModel.load(archive).topics() == TopicModel.load(saved_model).topics()
+
+
+def test_unfitted_model_says_so():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        TopicModel(3).topics()
+    with pytest.raises(NotFittedError):
+        TopicModel(3).transform(["x"])
+
+
+def test_bad_topic_numbers_and_params(tickets_model):
+    with pytest.raises(InputError, match=r"topic 8 does not exist; topics are 0..7"):
+        tickets_model.label(8)
+    with pytest.raises(InputError, match="no parameter 'k'"):
+        TopicModel().set_params(k=3)
+    with pytest.raises(InputError, match="single string"):
+        TopicModel(2).fit("just one string")

@@ -1,0 +1,22 @@
+"""Exceptions raised by topicnmf.
+
+Every error a user can cause is a :class:`TopicNMFError`; its message is one line that names
+the input (file, line, column, parameter) and says what to do. The CLI prints the message and
+exits with status 2; anything else escaping the library is a bug.
+"""
+
+
+class TopicNMFError(Exception):
+    """Base class for all errors caused by user input or user-supplied files."""
+
+
+class InputError(TopicNMFError, ValueError):
+    """A corpus, matrix or parameter that cannot be used as given."""
+
+
+class ModelFormatError(TopicNMFError):
+    """A saved model directory that is missing, damaged or of an unknown format version."""
+
+
+class NotFittedError(TopicNMFError, AttributeError):
+    """A method that needs a fitted model was called on an unfitted one."""

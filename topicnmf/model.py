@@ -1,0 +1,323 @@
+"""``TopicModel``: a scikit-learn-style estimator from texts to topics and memberships.
+
+It holds the vectorizer, ``W`` (terms × k: what defines each topic), ``H`` (k × documents: how
+much each training document belongs to each topic), document ids and topic labels.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import factorize as fz
+from .corpus import Corpus, Document
+from .errors import InputError, NotFittedError
+from .preprocess import Preprocessor, parse_ngram_range, read_stop_words
+from .vectorize import Vectorizer
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic: its number, label, size and top terms with weights."""
+
+    topic: int
+    label: str
+    size: int
+    terms: list  # of (term, weight)
+
+    def as_row(self, nested: bool = False) -> dict:
+        """A row for output: terms as a list of objects (``nested``) or as one string."""
+        if nested:
+            terms = [{"term": t, "weight": w} for t, w in self.terms]
+        else:
+            terms = ", ".join(f"{t} ({w:.4f})" for t, w in self.terms)
+        return {"topic": self.topic, "label": self.label, "size": self.size, "terms": terms}
+
+
+class TopicModel:
+    """Topics from texts by non-negative matrix factorization of their tf-idf matrix.
+
+    ``V ≈ W · H`` with ``V`` terms × documents. ``W[:, z]`` holds the weights of topic ``z``
+    over the vocabulary (summing to 1); ``H[z, j]`` how much of document ``j`` topic ``z``
+    explains.
+
+    Parameters
+    ----------
+    n_topics : int
+        Number of topics ``k``.
+    solver : {'cd', 'mu', 'minibatch'}
+    loss : {'frobenius', 'kullback-leibler'}
+        'kullback-leibler' needs ``solver='mu'`` or ``'minibatch'``.
+    init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random'}
+    max_iter : int
+    tol : float
+    random_state : int, optional
+        Seed: the same input and seed give the same topics.
+    stem : bool
+        Snowball stemming; topics still show the most frequent real word of each stem.
+    stop_words : 'english' or None
+    extra_stop_words : iterable of str or path, optional
+        More stop words, or a file with one per line.
+    ngram_range : (int, int) or str
+        E.g. ``(1, 2)`` or ``"1-2"``.
+    min_df, max_df, max_features, sublinear_tf, use_idf
+        Vocabulary and weighting, see :class:`topicnmf.vectorize.Vectorizer`.
+
+    Attributes
+    ----------
+    W_ : ndarray of shape (n_terms, n_topics)
+    H_ : ndarray of shape (n_topics, n_documents)
+    V_ : scipy.sparse.csc_matrix of shape (n_terms, n_documents)
+        The tf-idf matrix the model was fitted on.
+    vectorizer_ : Vectorizer
+    document_ids_ : list of str
+    snippets_ : list of str
+        First line of each document (for reports).
+    document_meta_ : list of dict
+        Label/date metadata of each document, when the corpus had them.
+    topic_labels_ : list of str
+        Names given with :meth:`set_label`; automatic labels (top three terms) until then.
+    n_iter_ : int
+    reconstruction_err_ : float
+        ``‖V − W H‖`` (Frobenius).
+    fit_seconds_ : float
+
+    Examples
+    --------
+    >>> model = TopicModel(2, random_state=0, min_df=1).fit(
+    ...     ["printer jams paper", "printer paper tray", "refund invoice charge",
+    ...      "invoice refund request"])
+    >>> model.W_.shape[1], model.H_.shape
+    (2, (2, 4))
+    """
+
+    def __init__(self, n_topics=10, *, solver="cd", loss="frobenius", init="nndsvda",
+                 max_iter=400, tol=1e-4, random_state=None, stem=False, stop_words="english",
+                 extra_stop_words=None, ngram_range=(1, 1), min_df=2, max_df=0.95,
+                 max_features=None, sublinear_tf=False, use_idf=True):
+        self.n_topics = n_topics
+        self.solver = solver
+        self.loss = loss
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.stem = stem
+        self.stop_words = stop_words
+        self.extra_stop_words = extra_stop_words
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.use_idf = use_idf
+
+    # -- scikit-learn conventions ------------------------------------------------------------
+
+    _PARAM_NAMES = ("n_topics", "solver", "loss", "init", "max_iter", "tol", "random_state",
+                    "stem", "stop_words", "extra_stop_words", "ngram_range", "min_df",
+                    "max_df", "max_features", "sublinear_tf", "use_idf")
+
+    def get_params(self, deep=True) -> dict:
+        return {name: getattr(self, name) for name in self._PARAM_NAMES}
+
+    def set_params(self, **params):
+        for name, value in params.items():
+            if name not in self._PARAM_NAMES:
+                raise InputError(f"TopicModel has no parameter '{name}'")
+            setattr(self, name, value)
+        return self
+
+    def _make_vectorizer(self) -> Vectorizer:
+        extra = self.extra_stop_words or ()
+        if isinstance(extra, (str, bytes)) or hasattr(extra, "__fspath__"):
+            extra = read_stop_words(extra)
+        prep = Preprocessor(stop_words=self.stop_words, extra_stop_words=extra, stem=self.stem,
+                            ngram_range=parse_ngram_range(self.ngram_range))
+        return Vectorizer(prep, min_df=self.min_df, max_df=self.max_df,
+                          max_features=self.max_features, sublinear_tf=self.sublinear_tf,
+                          use_idf=self.use_idf)
+
+    def fit(self, documents, y=None, *, progress=None):
+        """Fit topics to documents.
+
+        Parameters
+        ----------
+        documents : Corpus, iterable of Document, or iterable of str
+            Plain strings get ids ``"0"``, ``"1"``, ...
+        y : ignored
+        progress : callable, optional
+            Wraps the iteration over texts, e.g. ``tqdm`` (called as
+            ``progress(iterable, total=n, desc=...)``).
+
+        Returns
+        -------
+        self
+        """
+        docs = as_documents(documents)
+        if isinstance(self.n_topics, (int, np.integer)) and self.n_topics > len(docs):
+            raise InputError(f"k={self.n_topics} is larger than the number of documents "
+                             f"({len(docs)}); choose k <= {len(docs)}")
+        start = time.perf_counter()
+        vectorizer = self._make_vectorizer()
+        V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
+        self._fit_matrix(V)
+        self.vectorizer_ = vectorizer
+        self.document_ids_ = [d.id for d in docs]
+        self.snippets_ = [first_line(d.text) for d in docs]
+        self.document_meta_ = [dict(d.meta) for d in docs]
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def fit_transform(self, documents, y=None):
+        """Fit and return ``H`` of shape (n_topics, n_documents) for the training documents."""
+        return self.fit(documents).H_
+
+    def _fit_matrix(self, V, W_init=None, H_init=None):
+        init = "custom" if W_init is not None else self.init
+        W, _, n_iter = fz.factorize(V, self.n_topics, solver=self.solver, beta_loss=self.loss,
+                                    init=init, max_iter=self.max_iter, tol=self.tol,
+                                    random_state=self.random_state, W_init=W_init,
+                                    H_init=H_init)
+        # Memberships are recomputed with the final W by the same projection that `transform`
+        # uses, so a training document transformed again gets exactly its H_ column.
+        H = fz.project(V, W, beta_loss=self.loss)
+        fz.warn_if_degenerate(H)
+        self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
+        self.reconstruction_err_ = fz.reconstruction_error(V, W, H)
+        self.topic_labels_ = [None] * self.n_topics
+
+    def transform(self, documents):
+        """Memberships of new documents with the topics held fixed.
+
+        Parameters
+        ----------
+        documents : iterable of str or Document, or Corpus
+
+        Returns
+        -------
+        H : ndarray of shape (n_topics, n_documents)
+        """
+        self._check_fitted()
+        texts = [d.text for d in as_documents(documents)]
+        return self.project_matrix(self.vectorizer_.transform(texts))
+
+    def project_matrix(self, V):
+        """Memberships for an already-vectorized ``V`` of shape (n_terms, n_documents)."""
+        self._check_fitted()
+        return fz.project(V, self.W_, beta_loss=self.loss)
+
+    def _check_fitted(self):
+        if not hasattr(self, "W_"):
+            raise NotFittedError("this TopicModel is not fitted yet; call fit() or load a model")
+
+    # -- reading the topics ------------------------------------------------------------------
+
+    @property
+    def n_documents(self) -> int:
+        self._check_fitted()
+        return self.H_.shape[1]
+
+    @property
+    def terms(self) -> list:
+        """Display form of each term (row of ``W``)."""
+        self._check_fitted()
+        return self.vectorizer_.display_
+
+    def dominant_topics(self, H=None) -> np.ndarray:
+        """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
+        H = self.H_ if H is None else H
+        dominant = H.argmax(axis=0)
+        dominant[H.max(axis=0) <= 0] = -1
+        return dominant
+
+    def topic_sizes(self) -> np.ndarray:
+        """Number of training documents whose dominant topic is each topic."""
+        dominant = self.dominant_topics()
+        return np.bincount(dominant[dominant >= 0], minlength=self.n_topics)
+
+    def top_term_indices(self, topic: int, top: int = 10) -> np.ndarray:
+        """Rows of ``W`` with the largest weights in a topic, ties to the lower index."""
+        column = self.W_[:, topic]
+        order = np.lexsort((np.arange(column.size), -column))
+        return order[:top]
+
+    def auto_label(self, topic: int) -> str:
+        """The automatic label of a topic: its top three terms."""
+        return ", ".join(self.terms[i] for i in self.top_term_indices(topic, 3))
+
+    def label(self, topic: int) -> str:
+        """The label of a topic: the name given with :meth:`set_label`, else automatic."""
+        self._check_topic(topic)
+        return self.topic_labels_[topic] or self.auto_label(topic)
+
+    def set_label(self, topic: int, name):
+        """Name a topic (``None`` restores the automatic label). Returns self."""
+        self._check_topic(topic)
+        self.topic_labels_[topic] = name.strip() if name and name.strip() else None
+        return self
+
+    def _check_topic(self, topic):
+        self._check_fitted()
+        if not isinstance(topic, (int, np.integer)) or not 0 <= topic < self.n_topics:
+            raise InputError(f"topic {topic} does not exist; topics are 0..{self.n_topics - 1}")
+
+    def topics(self, top: int = 10) -> list:
+        """Every topic with its label, size and top terms.
+
+        Returns
+        -------
+        list of Topic
+        """
+        self._check_fitted()
+        if top < 1:
+            raise InputError(f"top={top}: must be at least 1")
+        sizes = self.topic_sizes()
+        terms = self.terms
+        return [Topic(z, self.label(z), int(sizes[z]),
+                      [(terms[i], float(self.W_[i, z])) for i in self.top_term_indices(z, top)])
+                for z in range(self.n_topics)]
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def save(self, path):
+        """Save to a directory (``model.json`` + ``arrays.npz``), atomically. Returns the path."""
+        from .persist import save_model
+        return save_model(self, path)
+
+    @classmethod
+    def load(cls, path) -> "TopicModel":
+        """Load a model saved with :meth:`save`; ModelFormatError if missing or damaged."""
+        from .persist import load_model
+        return load_model(path)
+
+
+def as_documents(documents) -> list:
+    """Normalize a Corpus, Documents or plain strings to a non-empty list of Documents."""
+    if isinstance(documents, Corpus):
+        docs = list(documents.documents)
+    elif isinstance(documents, (str, bytes)):
+        raise InputError("expected a list of texts, got a single string; wrap it in a list")
+    else:
+        docs = [d if isinstance(d, Document) else Document(str(i), _as_text(d, i))
+                for i, d in enumerate(documents)]
+    if not docs:
+        raise InputError("no documents given")
+    return docs
+
+
+def _as_text(value, index):
+    if not isinstance(value, str):
+        raise InputError(f"document {index} is a {type(value).__name__}, expected a string")
+    return value
+
+
+def first_line(text: str, limit: int = 160) -> str:
+    """The first non-blank line of a text, shortened to ``limit`` characters."""
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            return line if len(line) <= limit else line[:limit - 1] + "…"
+    return ""

@@ -1,0 +1,189 @@
+"""NMF with missing cells: fit ``V ≈ W H`` on the observed cells only.
+
+Typical use is a ratings table (items × people) where most people rated only some items: a
+hidden cell is *unknown*, not zero, so it must not pull the reconstruction towards zero. The
+predictions for hidden cells are then ``(W @ H)[i, j]``.
+
+These matrices are small, so everything here is dense (``W @ H`` is formed every iteration);
+do not use this on a full terms × documents corpus.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+
+from .errors import InputError
+
+_EPS = np.finfo(np.float32).eps   # denominator guard, as in scikit-learn's multiplicative updates
+_CHECK_EVERY = 10                 # iterations between two looks at the loss
+
+
+def _dense(X, name):
+    try:
+        X = np.array(X.toarray() if sp.issparse(X) else X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} is not numeric; pass a 2-D array of numbers") from None
+    if X.ndim != 2:
+        raise InputError(f"{name} has {X.ndim} dimension(s); pass a 2-D array")
+    return X
+
+
+def _check_inputs(V, mask):
+    """Dense ``V`` with hidden cells set to 0 and a float 0/1 ``mask``; raise InputError."""
+    V, M = _dense(V, "V"), _dense(mask, "mask")
+    if V.shape != M.shape:
+        raise InputError(f"V has shape {V.shape} but mask has shape {M.shape}; pass a mask "
+                         "with one entry per cell of V")
+    bad = np.argwhere((M != 0) & (M != 1))
+    if bad.size:
+        i, j = bad[0]
+        raise InputError(f"mask[{i}, {j}] = {M[i, j]!r}; the mask must hold only 0 (hidden) "
+                         "and 1 (observed)")
+    observed = M == 1
+    bad = np.argwhere(observed & ~np.isfinite(V))
+    if bad.size:
+        i, j = bad[0]
+        raise InputError(f"V[{i}, {j}] (row {i}, column {j}) is {V[i, j]} on an observed cell; "
+                         "fix the value or hide the cell in the mask")
+    bad = np.argwhere(observed & np.isfinite(V) & (V < 0))
+    if bad.size:
+        i, j = bad[0]
+        raise InputError(f"V[{i}, {j}] (row {i}, column {j}) = {V[i, j]} is negative; NMF "
+                         "needs non-negative values (shift the scale, e.g. ratings 1-5)")
+    for axis, what in ((1, "row"), (0, "column")):
+        empty = np.flatnonzero(~observed.any(axis=axis))
+        if empty.size:
+            raise InputError(f"{what} {empty[0]} has no observed cell ({empty.size} such "
+                             f"{what}s); drop it or observe at least one of its cells")
+    return np.where(observed, V, 0.0), M
+
+
+def _check_params(n_components, max_iter, tol):
+    def is_int(x):
+        return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+    if not is_int(n_components) or n_components < 1:
+        raise InputError(f"n_components={n_components!r} is not a positive integer; pass the "
+                         "rank k >= 1")
+    if not is_int(max_iter) or max_iter < 1:
+        raise InputError(f"max_iter={max_iter!r} is not a positive integer; pass e.g. 500")
+    if (not isinstance(tol, (int, float, np.integer, np.floating)) or not np.isfinite(tol)
+            or tol < 0):
+        raise InputError(f"tol={tol!r} is not a non-negative number; pass e.g. 1e-5")
+
+
+def _initial(V, M, n_components, init, random_state):
+    m, n = V.shape
+    if init is None or (isinstance(init, str) and init == "random"):
+        rng = np.random.default_rng(random_state)
+        scale = np.sqrt(V.sum() / M.sum() / n_components)   # sklearn: sqrt(mean / k)
+        H = scale * np.abs(rng.standard_normal((n_components, n)))
+        W = scale * np.abs(rng.standard_normal((m, n_components)))
+        return W, H
+    if not (isinstance(init, tuple) and len(init) == 2):
+        raise InputError(f"init={init!r} is not supported; pass None, 'random' or a "
+                         "(W_init, H_init) tuple")
+    W, H = _dense(init[0], "W_init"), _dense(init[1], "H_init")
+    if W.shape != (m, n_components) or H.shape != (n_components, n):
+        raise InputError(f"W_init {W.shape} and H_init {H.shape} do not fit; pass shapes "
+                         f"{(m, n_components)} and {(n_components, n)}")
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))) or W.min() < 0 or H.min() < 0:
+        raise InputError("W_init and H_init must be finite and non-negative; fix the start")
+    return W, H
+
+
+def _loss(Vm, M, W, H):
+    R = M * (Vm - W @ H)
+    return float(np.sum(R * R))
+
+
+def masked_loss(V, mask, W, H):
+    """Squared error over the observed cells: ``Σ_{mask==1} (V − W H)²``.
+
+    Parameters
+    ----------
+    V : array_like or sparse matrix of shape (n_rows, n_columns)
+        Values on hidden cells are ignored (they may be NaN).
+    mask : array_like of shape (n_rows, n_columns)
+        1 for observed cells, 0 for hidden ones.
+    W : array_like of shape (n_rows, k)
+    H : array_like of shape (k, n_columns)
+
+    Returns
+    -------
+    loss : float
+    """
+    Vm, M = _check_inputs(V, mask)
+    W, H = _dense(W, "W"), _dense(H, "H")
+    if W.shape[0] != Vm.shape[0] or H.shape[1] != Vm.shape[1] or W.shape[1] != H.shape[0]:
+        raise InputError(f"W {W.shape} and H {H.shape} do not multiply to V {Vm.shape}; pass "
+                         "W as rows × k and H as k × columns")
+    return _loss(Vm, M, W, H)
+
+
+def masked_nmf(V, mask, n_components, *, max_iter=500, tol=1e-5, random_state=None,
+               init=None):
+    """Non-negative ``W``, ``H`` minimizing the squared error on observed cells only.
+
+    Minimizes ``Σ_{mask==1} (V − W H)²`` with weighted multiplicative updates (Lee & Seung
+    with weights ``M``)::
+
+        W ← W ∘ ((M∘V) Hᵀ) / ((M∘(W H)) Hᵀ + eps)
+        H ← H ∘ (Wᵀ (M∘V)) / (Wᵀ (M∘(W H)) + eps)
+
+    Everything is dense (``W @ H`` is formed each iteration): meant for small matrices such
+    as items × people ratings, not for a terms × documents corpus.
+
+    Parameters
+    ----------
+    V : array_like or sparse matrix of shape (n_rows, n_columns)
+        Non-negative and finite on observed cells; hidden cells are ignored (may be NaN).
+    mask : array_like of shape (n_rows, n_columns)
+        1 (or True) for observed cells, 0 for hidden. Every row and every column needs at
+        least one observed cell.
+    n_components : int
+        Rank ``k`` (>= 1).
+    max_iter : int
+        Maximum number of updates of both factors; reaching it gives a ConvergenceWarning.
+    tol : float
+        Stop when the loss decreased by less than ``tol`` (relative) over the last 10
+        iterations.
+    random_state : int or numpy Generator, optional
+        Seed of ``np.random.default_rng`` for the random start; same seed, same result.
+    init : None, 'random' or tuple (W_init, H_init), optional
+        None/'random': ``|N(0, 1)|`` scaled by ``sqrt(mean(observed) / k)`` (as scikit-learn's
+        random init). A tuple gives the start explicitly (zeros in it stay zero).
+
+    Returns
+    -------
+    W : ndarray of shape (n_rows, n_components)
+    H : ndarray of shape (n_components, n_columns)
+    n_iter : int
+        Number of iterations run.
+
+    Raises
+    ------
+    InputError
+        Mismatched shapes, invalid mask values, NaN/negative observed values (naming the row
+        and column), rows or columns without any observed cell, or bad parameters.
+    """
+    Vm, M = _check_inputs(V, mask)
+    _check_params(n_components, max_iter, tol)
+    W, H = _initial(Vm, M, int(n_components), init, random_state)
+    MV = M * Vm
+    previous = _loss(Vm, M, W, H)
+    for n_iter in range(1, max_iter + 1):
+        W *= (MV @ H.T) / ((M * (W @ H)) @ H.T + _EPS)
+        H *= (W.T @ MV) / (W.T @ (M * (W @ H)) + _EPS)
+        if n_iter % _CHECK_EVERY == 0:
+            loss = _loss(Vm, M, W, H)
+            if previous == 0 or (previous - loss) / previous < tol:
+                return W, H, n_iter
+            previous = loss
+    warnings.warn(f"masked_nmf reached max_iter={max_iter} before the loss settled "
+                  f"(tol={tol}); increase max_iter or tol", ConvergenceWarning, stacklevel=2)
+    return W, H, max_iter

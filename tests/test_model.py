@@ -164,3 +164,13 @@ def test_bad_topic_numbers_and_params(tickets_model):
         TopicModel().set_params(k=3)
     with pytest.raises(InputError, match="single string"):
         TopicModel(2).fit("just one string")
+
+
+def test_saved_model_has_ordinary_permissions(tickets_model, tmp_path):
+    import os
+    import stat
+
+    path = tickets_model.save(tmp_path / "m")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~umask

@@ -101,6 +101,13 @@ def _is_number(text):
     return True
 
 
+def default_mode(directory: bool = False) -> int:
+    """Permissions a new file (or directory) gets under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
 def write_atomic(path, content, mode: str = "w"):
     """Write ``content`` (str or bytes) to ``path`` via a temporary file and a rename."""
     path = Path(path)
@@ -113,6 +120,7 @@ def write_atomic(path, content, mode: str = "w"):
             f.write(content)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, default_mode())  # mkstemp creates 0600; give what open() would
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError, ModelFormatError
+from .export import default_mode
 
 FORMAT_NAME = "topicnmf-model"
 FORMAT_VERSION = 1
@@ -60,6 +61,7 @@ def save_model(model, path) -> Path:
               "V_data": V.data, "V_indices": V.indices, "V_indptr": V.indptr,
               "V_shape": np.asarray(V.shape, dtype=np.int64)}
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    os.chmod(tmp, default_mode(directory=True))  # mkdtemp creates 0700
     try:
         with open(tmp / MODEL_JSON, "w", encoding="utf-8") as f:
             json.dump(meta, f, ensure_ascii=False, indent=1, sort_keys=True)

@@ -165,7 +165,8 @@ def parse_ngrams(ctx, param, value):
               help="Cost to minimize; kullback-leibler needs --solver mu or minibatch.")
 @click.option("--init", type=click.Choice(("nndsvda", "nndsvd", "nndsvdar", "random")),
               default="nndsvda", show_default=True, help="Initialization of W and H.")
-@click.option("--max-iter", type=click.IntRange(min=1), default=400, show_default=True)
+@click.option("--max-iter", type=click.IntRange(min=1),
+              help="Solver iterations at most [default: 400; 3000 with --matrix].")
 @click.option("--stem/--no-stem", default=False, show_default=True,
               help="Snowball stemming (topics still show real words).")
 @click.option("--stop-words", "stop_words_file", type=click.Path(exists=True, dir_okay=False),
@@ -201,14 +202,14 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
         from .matrix import fit_matrix
 
         model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
-                           max_iter=max_iter, solver="mu" if solver == "mu" else "cd")
+                           max_iter=max_iter or 3000, solver="mu" if solver == "mu" else "cd")
         model.save(output)
         info(f"fitted {n_topics} segments: {model.W_.shape[0]} items × {model.n_documents} "
              f"people, {model.n_iter_} iterations → {output}")
         return
     docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
                        duplicate_ids)
-    model = TopicModel(n_topics, solver=solver, loss=loss, init=init, max_iter=max_iter,
+    model = TopicModel(n_topics, solver=solver, loss=loss, init=init, max_iter=max_iter or 400,
                        random_state=random_state, stem=stem, extra_stop_words=stop_words_file,
                        ngram_range=ngram_range, min_df=int(min_df) if min_df >= 1 else min_df,
                        max_df=max_df if max_df <= 1 else int(max_df),
@@ -304,7 +305,8 @@ def recommend(model_path, doc_id, top, include_seen, fmt):
 
     result = run(load_model(model_path), doc_id, top=top, include_seen=include_seen)
     if result.seen_excluded:
-        info(f"left out {result.seen_excluded} term(s) {result.doc_id} already has "
+        noun = "item" if result.kind == "matrix" else "term"
+        info(f"left out {result.seen_excluded} {noun}(s) {result.doc_id} already has "
              "(--include-seen keeps them)")
     echo_rows(result.rows(fmt in ("json", "jsonl")), fmt)
 

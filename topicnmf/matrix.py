@@ -129,7 +129,7 @@ def _cell(path, cell, item, person, missing):
     return value, True
 
 
-def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=400, tol=1e-4,
+def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=3000, tol=1e-4,
                solver="cd"):
     """Fit segments to an items × people matrix; returns a matrix-mode TopicModel.
 
@@ -142,7 +142,8 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=400
     missing : {'zero', 'blank'}
         Only used when ``matrix`` is a path.
     random_state : int
-    max_iter, tol : stopping rule of the solver
+    max_iter, tol : stopping rule of the solver (these matrices are small: iterations are
+        cheap, and the default lets the solver converge)
     solver : {'cd', 'mu'}
         Solver when there are no missing cells; with missing cells the masked multiplicative
         updates of :func:`topicnmf.masked.masked_nmf` always run.
@@ -177,7 +178,7 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=400
         mask = None
     else:
         mask = matrix.mask
-        W, H, n_iter = masked_nmf(matrix.values, mask, int(k), max_iter=max(max_iter, 2000),
+        W, H, n_iter = masked_nmf(matrix.values, mask, int(k), max_iter=max_iter,
                                   tol=min(tol, 1e-6), random_state=random_state)
         W, H = fz.normalize_columns(W, H)
         R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here

@@ -324,8 +324,12 @@ class TopicModel:
         return order[:top]
 
     def auto_label(self, topic: int) -> str:
-        """The automatic label of a topic: its top three terms."""
-        return ", ".join(self.terms[i] for i in self.top_term_indices(topic, 3))
+        """The automatic label of a topic: its top three terms, leaving out terms whose weight
+        is under 5% of the top term's (a near-empty term does not name a segment)."""
+        top = self.top_term_indices(topic, 3)
+        floor = 0.05 * self.W_[top[0], topic]
+        top = [i for i in top if self.W_[i, topic] > 0 and self.W_[i, topic] >= floor]
+        return ", ".join(self.terms[i] for i in top)
 
     def label(self, topic: int) -> str:
         """The label of a topic: the name given with :meth:`set_label`, else automatic."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import InputError
 from .reconstruction import DEFAULT_BLEND, similar_documents, top_n
-from .segment import DEFAULT_THRESHOLD, _check_threshold, _check_top
+from .segment import DEFAULT_THRESHOLD, _check_threshold, _check_top, topic_pairs
 
 
 def seen_terms(model, j) -> np.ndarray:
@@ -50,11 +50,13 @@ class Recommendation:
 
 @dataclass(frozen=True)
 class Recommendations:
-    """Result of :func:`recommend`: the ranked ``items`` and how many seen ones were left out."""
+    """Result of :func:`recommend`: the ranked ``items``, how many seen ones were left out, and
+    the model's ``kind`` ('text': terms of a document, 'matrix': items of a person)."""
 
     doc_id: str
     items: list
     seen_excluded: int
+    kind: str = "text"
 
     def rows(self, nested: bool = False) -> list:
         return [r.as_row(nested) for r in self.items]
@@ -91,7 +93,7 @@ def recommend(model, doc_id, *, top=10, include_seen=False):
     items = [Recommendation(r + 1, terms[i], float(scores[i]), bool(seen[i]))
              for r, i in enumerate(idx)]
     return Recommendations(model.document_ids_[j], items,
-                           0 if include_seen else int(seen.sum()))
+                           0 if include_seen else int(seen.sum()), model.mode)
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,9 @@ class SimilarDocument:
     snippet: str
 
     def as_row(self, nested: bool = False) -> dict:
-        shared = ([{"topic": z, "share": s} for z, s in self.shared] if nested
-                  else "; ".join(f"{z} ({s:.2f})" for z, s in self.shared))
         return {"rank": self.rank, "doc_id": self.doc_id, "score": self.score,
-                "latent": self.latent, "lexical": self.lexical, "shared_topics": shared,
+                "latent": self.latent, "lexical": self.lexical,
+                "shared_topics": topic_pairs(self.shared, "share", nested, 2),
                 "snippet": self.snippet}
 
 

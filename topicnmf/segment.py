@@ -27,6 +27,13 @@ def _check_threshold(threshold):
     return float(threshold)
 
 
+def topic_pairs(pairs, key, nested, digits=3):
+    """``[(topic, value), ...]`` as a list of objects (``nested``) or one ``"z (v); ..."`` cell."""
+    if nested:
+        return [{"topic": z, key: v} for z, v in pairs]
+    return "; ".join(f"{z} ({v:.{digits}f})" for z, v in pairs)
+
+
 def _check_top(top):
     if not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1:
         raise InputError(f"top={top!r}: must be a whole number of at least 1")
@@ -49,12 +56,8 @@ class DocumentSegments:
     shares: list   # share of every topic, in topic order
 
     def as_row(self, nested: bool = False) -> dict:
-        if nested:
-            topics = [{"topic": z, "share": s} for z, s in self.topics]
-        else:
-            topics = "; ".join(f"{z} ({s:.3f})" for z, s in self.topics)
         return {"doc_id": self.doc_id, "dominant": self.dominant, "label": self.label,
-                "share": self.share, "topics": topics}
+                "share": self.share, "topics": topic_pairs(self.topics, "share", nested)}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import InputError
 from .reconstruction import top_n
-from .segment import _check_top
+from .segment import _check_top, topic_pairs
 
 MAX_DRIVERS = 3
 MIN_DRIVER_SHARE = 0.1
@@ -33,10 +33,8 @@ class TargetRow:
     drivers: list
 
     def as_row(self, nested: bool = False) -> dict:
-        drivers = ([{"topic": z, "part": p} for z, p in self.drivers] if nested
-                   else "; ".join(f"{z} ({p:.2f})" for z, p in self.drivers))
         return {"rank": self.rank, "doc_id": self.doc_id, "score": self.score,
-                "status": self.status, "drivers": drivers}
+                "status": self.status, "drivers": topic_pairs(self.drivers, "part", nested, 2)}
 
 
 def term_holders(model, t) -> np.ndarray:

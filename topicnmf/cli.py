@@ -144,7 +144,13 @@ def parse_ngrams(ctx, param, value):
 
 
 @main.command()
-@click.argument("corpus", type=click.Path(exists=True))
+@click.argument("corpus", type=click.Path(exists=True), required=False)
+@click.option("--matrix", "matrix_path", type=click.Path(exists=True, dir_okay=False),
+              help="Fit an items × people CSV (first column items, header people) instead "
+                   "of a text corpus.")
+@click.option("--missing", type=click.Choice(("zero", "blank")), default="zero",
+              show_default=True, help="With --matrix: a blank cell is 0, or missing (left out "
+                                      "of the fit; for ratings).")
 @click.option("-k", "--n-topics", type=click.IntRange(min=1), default=10, show_default=True,
               help="Number of topics.")
 @click.option("-o", "--output", type=click.Path(), required=True,
@@ -159,7 +165,8 @@ def parse_ngrams(ctx, param, value):
               help="Cost to minimize; kullback-leibler needs --solver mu or minibatch.")
 @click.option("--init", type=click.Choice(("nndsvda", "nndsvd", "nndsvdar", "random")),
               default="nndsvda", show_default=True, help="Initialization of W and H.")
-@click.option("--max-iter", type=click.IntRange(min=1), default=400, show_default=True)
+@click.option("--max-iter", type=click.IntRange(min=1),
+              help="Solver iterations at most [default: 400; 3000 with --matrix].")
 @click.option("--stem/--no-stem", default=False, show_default=True,
               help="Snowball stemming (topics still show real words).")
 @click.option("--stop-words", "stop_words_file", type=click.Path(exists=True, dir_okay=False),
@@ -171,7 +178,7 @@ def parse_ngrams(ctx, param, value):
 @click.option("--max-df", type=float, default=0.95, show_default=True,
               help="Drop terms in more documents (a fraction, or a count if > 1).")
 @click.option("--max-features", type=click.IntRange(min=1), help="Keep the N most frequent terms.")
-def fit(corpus, n_topics, output, input_format, text_column, id_column, label_column,
+def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column, label_column,
         date_column, duplicate_ids, random_state, solver, loss, init, max_iter, stem, stop_words_file,
         ngram_range, min_df, max_df, max_features):
     """Fit topics to a corpus and save the model to a directory.
@@ -179,15 +186,30 @@ def fit(corpus, n_topics, output, input_format, text_column, id_column, label_co
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
     file, or a .txt file with one document per line; any file may be gzip-compressed.
 
+    With --matrix, fit segments to a purchases/ratings table instead (no CORPUS); the same
+    verbs then work on people and items.
+
     \b
     Example:
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed 0
+      topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
     """
     from .model import TopicModel
 
+    if (corpus is None) == (matrix_path is None):
+        raise click.UsageError("give either CORPUS or --matrix FILE")
+    if matrix_path is not None:
+        from .matrix import fit_matrix
+
+        model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
+                           max_iter=max_iter or 3000, solver="mu" if solver == "mu" else "cd")
+        model.save(output)
+        info(f"fitted {n_topics} segments: {model.W_.shape[0]} items × {model.n_documents} "
+             f"people, {model.n_iter_} iterations → {output}")
+        return
     docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
                        duplicate_ids)
-    model = TopicModel(n_topics, solver=solver, loss=loss, init=init, max_iter=max_iter,
+    model = TopicModel(n_topics, solver=solver, loss=loss, init=init, max_iter=max_iter or 400,
                        random_state=random_state, stem=stem, extra_stop_words=stop_words_file,
                        ngram_range=ngram_range, min_df=int(min_df) if min_df >= 1 else min_df,
                        max_df=max_df if max_df <= 1 else int(max_df),
@@ -204,19 +226,146 @@ def fit(corpus, n_topics, output, input_format, text_column, id_column, label_co
 @click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="Terms per topic.")
+@click.option("--term", help="Instead: the topics a document containing TERM leans to "
+                             "(the term's row of W, as shares).")
 @output_options
-def topics(model_path, top, fmt):
+def topics(model_path, top, term, fmt):
     """Show each topic's label, size (documents it dominates) and top terms with weights.
+
+    With --term, show the row view instead: which topics a document containing that term
+    leans to.
 
     \b
     Example:
       topicnmf topics /tmp/m --top 8 --format csv
+      topicnmf topics /tmp/m --term printer
     """
     from .model import TopicModel
 
     model = TopicModel.load(model_path)
     nested = fmt in ("json", "jsonl")
+    if term is not None:
+        from .segment import term_topics
+
+        echo_rows([r.as_row(nested) for r in term_topics(model, term)], fmt)
+        return
     echo_rows([t.as_row(nested) for t in model.topics(top)], fmt)
+
+
+def load_model(path):
+    from .model import TopicModel
+
+    return TopicModel.load(path)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
+@click.option("--threshold", type=float, default=0.1, show_default=True,
+              help="Smallest share of a topic that makes a document a member of it.")
+@click.option("--by", type=click.Choice(("document", "topic")), default="document",
+              show_default=True, help="One row per document (person), or per topic (segment).")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
+              help="With --by topic: most typical documents listed per topic.")
+@output_options
+def segments(model_path, threshold, by, top, fmt):
+    """Memberships: each document's dominant topic and every topic above the threshold.
+
+    Shares are memberships normalized per document. With --by topic: each topic's size
+    (documents it dominates), members (share >= threshold) and most typical documents.
+
+    \b
+    Example:
+      topicnmf segments /tmp/p --threshold 0.1
+    """
+    from .segment import segments as run
+
+    nested = fmt in ("json", "jsonl")
+    rows = run(load_model(model_path), threshold=threshold, by=by, top=top)
+    echo_rows([r.as_row(nested) for r in rows], fmt)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
+@click.argument("doc_id")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many terms (items) to recommend.")
+@click.option("--include-seen", is_flag=True,
+              help="Keep terms the document (person) already has, marked seen.")
+@output_options
+def recommend(model_path, doc_id, top, include_seen, fmt):
+    """Terms (items) for a document (person), from its reconstructed column W·h.
+
+    By default what DOC_ID already has is left out (a note on stderr says how many).
+
+    \b
+    Example:
+      topicnmf recommend /tmp/p Mary --top 3
+    """
+    from .recommend import recommend as run
+
+    result = run(load_model(model_path), doc_id, top=top, include_seen=include_seen)
+    if result.seen_excluded:
+        noun = "item" if result.kind == "matrix" else "term"
+        info(f"left out {result.seen_excluded} {noun}(s) {result.doc_id} already has "
+             "(--include-seen keeps them)")
+    echo_rows(result.rows(fmt in ("json", "jsonl")), fmt)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
+@click.argument("doc_id", required=False)
+@click.option("--text", help="Compare with this text instead of a document of the model.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--blend", type=click.FloatRange(0, 1), default=None,
+              help="Weight of the latent (topic) cosine; the rest is plain tf-idf cosine "
+                   "[default: the measured best, see README].")
+@click.option("--threshold", type=float, default=0.1, show_default=True,
+              help="Smallest share in both documents for a topic to count as shared.")
+@output_options
+def similar(model_path, doc_id, text, top, blend, threshold, fmt):
+    """Documents closest to DOC_ID (or to --text), with score and shared topics.
+
+    \b
+    Example:
+      topicnmf similar /tmp/m python3-numpy --top 5
+      topicnmf similar /tmp/m --text "printer paper jam"
+    """
+    from .recommend import similar as run
+    from .reconstruction import DEFAULT_BLEND
+
+    if (doc_id is None) == (text is None):
+        raise click.UsageError("give either DOC_ID or --text")
+    rows = run(load_model(model_path), doc_id, text=text, top=top,
+               blend=DEFAULT_BLEND if blend is None else blend, threshold=threshold)
+    echo_rows([r.as_row(fmt in ("json", "jsonl")) for r in rows], fmt)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
+@click.option("--term", help="Target the documents (people) most prone to this term (item).")
+@click.option("--topic", type=int, help="Target the documents most prone to this topic.")
+@click.option("--budget", type=click.IntRange(min=1), default=50, show_default=True,
+              help="How many documents (people) to pick.")
+@click.option("--prospects-only", is_flag=True,
+              help="Leave out documents that already contain the term (or are in the topic).")
+@output_options
+def target(model_path, term, topic, budget, prospects_only, fmt):
+    """A ranked target group: existing holders of a term and the likeliest prospects.
+
+    Scores come from the term's reconstructed row W[t]·H; each row says whether the
+    document already has the term and which topics drove its score.
+
+    \b
+    Example:
+      topicnmf target /tmp/p --term Coffee --budget 4
+    """
+    from .target import target as run
+
+    if (term is None) == (topic is None):
+        raise click.UsageError("give either --term or --topic")
+    rows = run(load_model(model_path), term=term, topic=topic, budget=budget,
+               prospects_only=prospects_only)
+    echo_rows([r.as_row(fmt in ("json", "jsonl")) for r in rows], fmt)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ much each training document belongs to each topic), document ids and topic label
 
 from __future__ import annotations
 
+import difflib
 import time
 from dataclasses import dataclass
 
@@ -164,6 +165,7 @@ class TopicModel:
         vectorizer = self._make_vectorizer()
         V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
         self._fit_matrix(V)
+        self.mode_ = "text"
         self.vectorizer_ = vectorizer
         self.document_ids_ = [d.id for d in docs]
         self.snippets_ = [first_line(d.text) for d in docs]
@@ -201,6 +203,9 @@ class TopicModel:
         H : ndarray of shape (n_topics, n_documents)
         """
         self._check_fitted()
+        if self.mode == "matrix":
+            raise InputError("transform of texts is not available for a matrix-mode model "
+                             "(items × people); refit it on a text corpus")
         texts = [d.text for d in as_documents(documents)]
         return self.project_matrix(self.vectorizer_.transform(texts))
 
@@ -221,10 +226,84 @@ class TopicModel:
         return self.H_.shape[1]
 
     @property
+    def mode(self) -> str:
+        """``'text'`` (terms × documents) or ``'matrix'`` (items × people, see topicnmf.matrix)."""
+        return getattr(self, "mode_", "text")
+
+    @property
     def terms(self) -> list:
-        """Display form of each term (row of ``W``)."""
+        """Display form of each term (row of ``W``); the item names in matrix mode."""
         self._check_fitted()
-        return self.vectorizer_.display_
+        return self.items_ if self.mode == "matrix" else self.vectorizer_.display_
+
+    @property
+    def reconstruction_(self):
+        """The :class:`~topicnmf.reconstruction.Reconstruction` of ``W_``, ``H_``, built once.
+
+        Its Gram matrices and embeddings are cached, so repeated queries cost O(docs·k).
+        """
+        self._check_fitted()
+        return self._cached("recon", (self.W_, self.H_), _build_reconstruction)
+
+    @property
+    def lexical_index_(self):
+        """:class:`~topicnmf.reconstruction.LexicalIndex` of ``V_`` (normalized once)."""
+        self._check_fitted()
+        return self._cached("lexical", (self.V_,), _build_lexical_index)
+
+    @property
+    def V_rows_(self):
+        """``V_`` as CSR (terms × docs) for fast access to one term's documents."""
+        self._check_fitted()
+        return self._cached("rows", (self.V_,), lambda V: V.tocsr())
+
+    def _cached(self, name, sources, build):
+        cache = self.__dict__.setdefault("_query_cache", {})
+        hit = cache.get(name)
+        if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
+            hit = cache[name] = (sources, build(*sources))
+        return hit[1]
+
+    def document_index(self, doc_id) -> int:
+        """Column of ``H`` for a document (or person) id; InputError naming it if unknown."""
+        self._check_fitted()
+        index = self._cached("ids", (self.document_ids_,),
+                             lambda ids: {d: i for i, d in enumerate(ids)})
+        key = str(doc_id)
+        if key not in index:
+            what = "person" if self.mode == "matrix" else "document id"
+            close = difflib.get_close_matches(key, list(index), n=3)
+            hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
+                f"ids look like {self.document_ids_[0]!r}"
+            raise InputError(f"{what} {key!r} is not in the model ({len(index)} documents); "
+                             + hint)
+        return index[key]
+
+    def term_index(self, term) -> int:
+        """Row of ``W`` for a term (or item); InputError with close vocabulary matches if unknown."""
+        self._check_fitted()
+        if self.mode == "text":
+            try:
+                return self.vectorizer_.term_index(term)
+            except InputError:
+                vocabulary = self.vectorizer_.vocabulary_
+        else:
+            names = {n.strip().lower(): i for i, n in enumerate(self.items_)}
+            if str(term).strip().lower() in names:
+                return names[str(term).strip().lower()]
+            vocabulary = self.items_
+        what = "item" if self.mode == "matrix" else "term"
+        close = difflib.get_close_matches(str(term).strip().lower(), vocabulary, n=3)
+        hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
+            "check the spelling"
+        raise InputError(f"{what} {term!r} is not in the model's vocabulary "
+                         f"({len(vocabulary)} {what}s); {hint}")
+
+    def memberships(self, H=None) -> np.ndarray:
+        """Columns of ``H`` normalized to shares that sum to 1 (all-zero columns stay 0)."""
+        H = self.H_ if H is None else np.asarray(H, dtype=np.float64)
+        total = H.sum(axis=0)
+        return np.divide(H, total, out=np.zeros_like(H), where=total > 0)
 
     def dominant_topics(self, H=None) -> np.ndarray:
         """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
@@ -245,8 +324,12 @@ class TopicModel:
         return order[:top]
 
     def auto_label(self, topic: int) -> str:
-        """The automatic label of a topic: its top three terms."""
-        return ", ".join(self.terms[i] for i in self.top_term_indices(topic, 3))
+        """The automatic label of a topic: its top three terms, leaving out terms whose weight
+        is under 5% of the top term's (a near-empty term does not name a segment)."""
+        top = self.top_term_indices(topic, 3)
+        floor = 0.05 * self.W_[top[0], topic]
+        top = [i for i in top if self.W_[i, topic] > 0 and self.W_[i, topic] >= floor]
+        return ", ".join(self.terms[i] for i in top)
 
     def label(self, topic: int) -> str:
         """The label of a topic: the name given with :meth:`set_label`, else automatic."""
@@ -292,6 +375,16 @@ class TopicModel:
         """Load a model saved with :meth:`save`; ModelFormatError if missing or damaged."""
         from .persist import load_model
         return load_model(path)
+
+
+def _build_reconstruction(W, H):
+    from .reconstruction import Reconstruction
+    return Reconstruction(W, H)
+
+
+def _build_lexical_index(V):
+    from .reconstruction import LexicalIndex
+    return LexicalIndex(V)
 
 
 def as_documents(documents) -> list:

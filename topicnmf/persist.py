@@ -51,15 +51,21 @@ def save_model(model, path) -> Path:
         "n_iter": int(model.n_iter_),
         "reconstruction_err": float(model.reconstruction_err_),
         "fit_seconds": float(getattr(model, "fit_seconds_", 0.0)),
-        "vectorizer": model.vectorizer_.to_dict(),
+        "vectorizer": model.vectorizer_.to_dict() if model.mode == "text" else None,
         "topic_labels": list(model.topic_labels_),
         "documents": {"ids": list(model.document_ids_), "snippets": list(model.snippets_),
                       "meta": list(model.document_meta_)},
     }
     meta.update(getattr(model, "extra_metadata_", {}) or {})
-    arrays = {"W": model.W_, "H": model.H_, "idf": model.vectorizer_.idf_,
+    arrays = {"W": model.W_, "H": model.H_,
               "V_data": V.data, "V_indices": V.indices, "V_indptr": V.indptr,
               "V_shape": np.asarray(V.shape, dtype=np.int64)}
+    if model.mode == "text":
+        arrays["idf"] = model.vectorizer_.idf_
+    else:                                   # matrix mode: item names instead of a vectorizer
+        meta["items"] = list(model.items_)
+        if getattr(model, "mask_", None) is not None:
+            arrays["mask"] = np.asarray(model.mask_, dtype=np.uint8)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     os.chmod(tmp, default_mode(directory=True))  # mkdtemp creates 0700
     try:
@@ -175,18 +181,31 @@ def _build_model(meta: dict, arrays: dict, path: Path):
         params = dict(meta["params"])
         params["ngram_range"] = tuple(params["ngram_range"])
         docs = meta["documents"]
-        W, H, idf = arrays["W"], arrays["H"], arrays["idf"]
+        mode = meta.get("mode", "text")
+        W, H = arrays["W"], arrays["H"]
         V = sp.csc_matrix((arrays["V_data"], arrays["V_indices"], arrays["V_indptr"]),
                           shape=tuple(int(n) for n in arrays["V_shape"]))
-        vectorizer = Vectorizer.from_dict(meta["vectorizer"], idf)
+        if mode == "text":
+            idf = arrays["idf"]
+            vectorizer = Vectorizer.from_dict(meta["vectorizer"], idf)
+            n_terms = len(vectorizer.vocabulary_)
+        elif mode == "matrix":
+            vectorizer, items = None, [str(n) for n in meta["items"]]
+            n_terms = len(items)
+        else:
+            raise ValueError(f"unknown mode {mode!r}")
         model = TopicModel(**params)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFormatError(f"{path}: incomplete or inconsistent model ({exc}); "
                                "refit the model") from None
     k = int(meta["n_topics"])
-    n_terms, n_docs = len(vectorizer.vocabulary_), len(docs["ids"])
-    expected = {"W": (n_terms, k), "H": (k, n_docs), "idf": (n_terms,), "V": (n_terms, n_docs)}
-    actual = {"W": W.shape, "H": H.shape, "idf": idf.shape, "V": V.shape}
+    n_docs = len(docs["ids"])
+    expected = {"W": (n_terms, k), "H": (k, n_docs), "V": (n_terms, n_docs)}
+    actual = {"W": W.shape, "H": H.shape, "V": V.shape}
+    if mode == "text":
+        expected["idf"], actual["idf"] = (n_terms,), idf.shape
+    elif "mask" in arrays:
+        expected["mask"], actual["mask"] = (n_terms, n_docs), arrays["mask"].shape
     for name, shape in expected.items():
         if tuple(actual[name]) != shape:
             raise ModelFormatError(f"{path}: array {name} has shape {actual[name]}, expected "
@@ -205,5 +224,8 @@ def _build_model(meta: dict, arrays: dict, path: Path):
     model.document_meta_ = list(docs.get("meta") or [{}] * n_docs)
     labels = list(meta.get("topic_labels") or [None] * k)
     model.topic_labels_ = labels if len(labels) == k else [None] * k
-    model.mode_ = meta.get("mode", "text")
+    model.mode_ = mode
+    if mode == "matrix":
+        model.items_ = items
+        model.mask_ = arrays["mask"].astype(bool) if "mask" in arrays else None
     return model

@@ -1,0 +1,203 @@
+"""Matrix mode: an items × people table (purchases, ratings) instead of texts.
+
+The CSV's first column names the items (rows of ``V``, like terms), its header row names the
+people (columns of ``V``, like documents); cells are non-negative counts or ratings. Blank cells
+are *missing* with ``missing="blank"`` (ratings: not rated is not a zero rating) and are left
+out of the cost by :func:`topicnmf.masked.masked_nmf` (weighted multiplicative updates); with
+``missing="zero"`` (purchases: not bought = 0) they are zeros and the normal solver runs. The
+fitted :class:`~topicnmf.model.TopicModel` then answers the same questions as a text model:
+topics are segments, ``H`` holds people's memberships.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .corpus import open_text
+from .errors import InputError
+
+MISSING = ("blank", "zero")
+
+
+@dataclass(frozen=True)
+class ItemMatrix:
+    """An items × people table.
+
+    Attributes
+    ----------
+    items : list of str
+        Row names (``n_items``).
+    people : list of str
+        Column names (``n_people``).
+    values : ndarray of shape (n_items, n_people)
+        Non-negative; 0 on missing cells.
+    mask : ndarray of bool of shape (n_items, n_people), or None
+        True where a value was given; None when blanks count as zeros.
+    """
+
+    items: list
+    people: list
+    values: np.ndarray
+    mask: np.ndarray = None
+
+
+def load_matrix(path, *, missing="zero", encoding="utf-8") -> ItemMatrix:
+    """Read an items × people CSV (optionally ``.gz``).
+
+    Parameters
+    ----------
+    path : str or Path
+    missing : {'zero', 'blank'}
+        What a blank cell means: 0, or missing (kept out of the fit).
+
+    Returns
+    -------
+    ItemMatrix
+
+    Raises
+    ------
+    InputError
+        Missing file, a row of the wrong length, an empty or repeated item/person name, or a
+        negative, non-numeric, NaN or infinite cell (named by item and person).
+
+    Examples
+    --------
+    >>> m = load_matrix("corpora/purchases.csv")  # doctest: +SKIP
+    >>> m.values.shape  # doctest: +SKIP
+    (5, 10)
+    """
+    path = Path(path)
+    if missing not in MISSING:
+        raise InputError(f"missing={missing!r}: use one of {', '.join(MISSING)}")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        with open_text(path, encoding) as f:
+            rows = [r for r in csv.reader(f, strict=True) if r and any(c.strip() for c in r)]
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read it as CSV ({exc})") from None
+    if len(rows) < 2:
+        raise InputError(f"{path}: expected a header row of people and at least one item row")
+    people = [p.strip() for p in rows[0][1:]]
+    _check_names(path, people, "person (header)")
+    _check_names(path, [r[0].strip() for r in rows[1:]], "item (first column)")
+    values = np.zeros((len(rows) - 1, len(people)))
+    mask = np.ones(values.shape, dtype=bool)
+    for i, row in enumerate(rows[1:]):
+        item = row[0].strip()
+        if len(row) != len(people) + 1:
+            raise InputError(f"{path} row {item!r}: {len(row) - 1} values for {len(people)} "
+                             "people; every row needs one cell per person (blank is allowed)")
+        for j, cell in enumerate(row[1:]):
+            values[i, j], mask[i, j] = _cell(path, cell, item, people[j], missing)
+    return ItemMatrix([r[0].strip() for r in rows[1:]], people, values,
+                      mask if missing == "blank" else None)
+
+
+def _check_names(path, names, what):
+    if not names:
+        raise InputError(f"{path}: no {what} names")
+    seen = set()
+    for name in names:
+        if not name:
+            raise InputError(f"{path}: an empty {what} name; name every item and person")
+        if name in seen:
+            raise InputError(f"{path}: {what} {name!r} appears twice; names must be unique")
+        seen.add(name)
+
+
+def _cell(path, cell, item, person, missing):
+    text = cell.strip()
+    if not text:
+        return 0.0, missing == "zero"
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or math.isnan(value) or math.isinf(value) or value < 0:
+        hint = "leave it blank if unknown" if missing == "blank" else \
+            "use 0, or --missing blank for unknown cells"
+        raise InputError(f"{path} row {item!r}, column {person!r}: {text!r} is not a "
+                         f"non-negative number; {hint}")
+    return value, True
+
+
+def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=3000, tol=1e-4,
+               solver="cd"):
+    """Fit segments to an items × people matrix; returns a matrix-mode TopicModel.
+
+    Parameters
+    ----------
+    matrix : ItemMatrix or str or Path
+        A loaded matrix, or a CSV path read with :func:`load_matrix` (``missing``).
+    n_topics : int
+        Number of segments ``k``.
+    missing : {'zero', 'blank'}
+        Only used when ``matrix`` is a path.
+    random_state : int
+    max_iter, tol : stopping rule of the solver (these matrices are small: iterations are
+        cheap, and the default lets the solver converge)
+    solver : {'cd', 'mu'}
+        Solver when there are no missing cells; with missing cells the masked multiplicative
+        updates of :func:`topicnmf.masked.masked_nmf` always run.
+
+    Returns
+    -------
+    TopicModel
+        ``mode == 'matrix'``; ``W_`` items × k (columns sum to 1), ``H_`` k × people,
+        ``items_``, ``document_ids_`` = people, ``mask_`` (None without missing cells).
+
+    Examples
+    --------
+    >>> model = fit_matrix("corpora/purchases.csv", 3, random_state=0)  # doctest: +SKIP
+    >>> model.topics(3)[0].terms  # doctest: +SKIP
+    """
+    from . import factorize as fz
+    from .masked import masked_nmf
+    from .model import TopicModel
+
+    if not isinstance(matrix, ItemMatrix):
+        matrix = load_matrix(matrix, missing=missing)
+    start = time.perf_counter()
+    model = TopicModel(n_topics, solver=solver, max_iter=max_iter, tol=tol,
+                       random_state=random_state, stop_words=None, min_df=1, max_df=1.0)
+    V = sp.csc_matrix(matrix.values)
+    k = n_topics
+    if not isinstance(k, (int, np.integer)) or not 1 <= k <= min(V.shape):
+        raise InputError(f"k={k} must be between 1 and {min(V.shape)} (items: "
+                         f"{V.shape[0]}, people: {V.shape[1]})")
+    if matrix.mask is None or matrix.mask.all():
+        model._fit_matrix(V)
+        mask = None
+    else:
+        mask = matrix.mask
+        W, H, n_iter = masked_nmf(matrix.values, mask, int(k), max_iter=max_iter,
+                                  tol=min(tol, 1e-6), random_state=random_state)
+        W, H = fz.normalize_columns(W, H)
+        R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
+        model.V_, model.W_, model.H_, model.n_iter_ = V, W, H, n_iter
+        model.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))
+        model.topic_labels_ = [None] * int(k)
+    model.mode_ = "matrix"
+    model.vectorizer_ = None
+    model.items_ = list(matrix.items)
+    model.mask_ = mask
+    model.document_ids_ = list(matrix.people)
+    model.snippets_ = [_snippet(matrix, j) for j in range(len(matrix.people))]
+    model.document_meta_ = [{} for _ in matrix.people]
+    model.fit_seconds_ = time.perf_counter() - start
+    return model
+
+
+def _snippet(matrix, j):
+    """``"Bread 3, Fruits 1"``: what a person has (non-zero observed cells)."""
+    col = matrix.values[:, j]
+    return ", ".join(f"{matrix.items[i]} {col[i]:g}" for i in np.flatnonzero(col))
+

@@ -1,0 +1,180 @@
+"""Recommendations and similar documents from the reconstruction ``V̂ = W · H``.
+
+``recommend`` ranks the terms (items) of a document's (person's) reconstructed column
+``W @ H[:, j]`` and by default leaves out what it already has. ``similar`` ranks documents by
+the blended cosine of :func:`topicnmf.reconstruction.similar_documents` (latent cosine of the
+reconstructed columns mixed with the plain tf-idf cosine, weight ``DEFAULT_BLEND``), for a
+document of the model or for a new text transformed with ``W`` fixed. Both use the model's
+cached :class:`~topicnmf.reconstruction.Reconstruction`, never the dense ``W @ H``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .reconstruction import DEFAULT_BLEND, similar_documents, top_n
+from .segment import DEFAULT_THRESHOLD, _check_threshold, _check_top, topic_pairs
+
+
+def seen_terms(model, j) -> np.ndarray:
+    """Bool mask of shape (n_terms,): what document/person ``j`` already has.
+
+    Its non-zero terms (text, purchases), or its observed cells when the model has missing
+    cells (ratings: everything rated counts as seen).
+    """
+    mask = getattr(model, "mask_", None)
+    if mask is not None:
+        return np.asarray(mask[:, j], dtype=bool)
+    V = model.V_
+    seen = np.zeros(V.shape[0], dtype=bool)
+    start, end = V.indptr[j], V.indptr[j + 1]
+    seen[V.indices[start:end][V.data[start:end] != 0]] = True
+    return seen
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommended term (item): its rank, reconstructed score, and whether it is seen."""
+
+    rank: int
+    term: str
+    score: float
+    seen: bool
+
+    def as_row(self, nested: bool = False) -> dict:
+        return {"rank": self.rank, "term": self.term, "score": self.score, "seen": self.seen}
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """Result of :func:`recommend`: the ranked ``items``, how many seen ones were left out, and
+    the model's ``kind`` ('text': terms of a document, 'matrix': items of a person)."""
+
+    doc_id: str
+    items: list
+    seen_excluded: int
+    kind: str = "text"
+
+    def rows(self, nested: bool = False) -> list:
+        return [r.as_row(nested) for r in self.items]
+
+
+def recommend(model, doc_id, *, top=10, include_seen=False):
+    """Terms (items) for a document (person) from its reconstructed column ``W @ H[:, j]``.
+
+    Parameters
+    ----------
+    model : TopicModel
+    doc_id : str
+        A document id (a person in matrix mode); unknown ids raise InputError.
+    top : int
+    include_seen : bool
+        Keep terms the document already has (marked ``seen=True``); by default they are
+        left out and counted in ``seen_excluded``.
+
+    Returns
+    -------
+    Recommendations
+
+    Examples
+    --------
+    >>> [r.term for r in recommend(model, "Mary", top=3).items]  # doctest: +SKIP
+    ['Bread', 'Fruits', 'Sweets']
+    """
+    top = _check_top(top)
+    j = model.document_index(doc_id)
+    scores = model.reconstruction_.column(j)
+    seen = seen_terms(model, j)
+    idx = top_n(scores, top, exclude=None if include_seen else seen)
+    terms = model.terms
+    items = [Recommendation(r + 1, terms[i], float(scores[i]), bool(seen[i]))
+             for r, i in enumerate(idx)]
+    return Recommendations(model.document_ids_[j], items,
+                           0 if include_seen else int(seen.sum()), model.mode)
+
+
+@dataclass(frozen=True)
+class SimilarDocument:
+    """One similar document: blended ``score`` with its ``latent`` and ``lexical`` parts, and
+    the topics both documents share (share >= threshold in each, as ``(topic, min share)``)."""
+
+    rank: int
+    doc_id: str
+    score: float
+    latent: float
+    lexical: float
+    shared: list
+    snippet: str
+
+    def as_row(self, nested: bool = False) -> dict:
+        return {"rank": self.rank, "doc_id": self.doc_id, "score": self.score,
+                "latent": self.latent, "lexical": self.lexical,
+                "shared_topics": topic_pairs(self.shared, "share", nested, 2),
+                "snippet": self.snippet}
+
+
+def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
+            threshold=DEFAULT_THRESHOLD):
+    """Documents whose reconstructed columns are closest to a document or to a new text.
+
+    Parameters
+    ----------
+    model : TopicModel
+    doc_id : str, optional
+        A document of the model (left out of its own results).
+    text : str, optional
+        A new text instead, transformed with ``W`` fixed (text mode only).
+    top : int
+    blend : float in [0, 1]
+        Weight of the latent cosine; ``1 − blend`` goes to the lexical tf-idf cosine. The
+        default was chosen by ``scripts/bench_similar.py`` (see
+        :data:`topicnmf.reconstruction.DEFAULT_BLEND`).
+    threshold : float in (0, 1]
+        Smallest share of a topic in both documents for it to count as shared.
+
+    Returns
+    -------
+    list of SimilarDocument
+        Best first (ties: lower index).
+
+    Examples
+    --------
+    >>> [d.doc_id for d in similar(model, "python3-numpy", top=3)]  # doctest: +SKIP
+    """
+    top = _check_top(top)
+    threshold = _check_threshold(threshold)
+    if (doc_id is None) == (text is None):
+        raise InputError("give either a document id or a text to compare with, not both")
+    if text is not None:
+        if model.mode == "matrix":
+            raise InputError("similar --text is not available for a matrix-mode model; "
+                             "pass a person's id instead")
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("the text to compare with is empty; pass some words")
+        v = model.vectorizer_.transform([text])
+        h = model.project_matrix(v)[:, 0]
+        query = (v.toarray().ravel(), h)
+    else:
+        query = model.document_index(doc_id)
+        h = model.H_[:, query]
+    found = similar_documents(model.reconstruction_, model.lexical_index_, query, top,
+                              blend=blend)
+    mine = _shares(h)
+    out = []
+    for r, (i, score, lat, lex) in enumerate(zip(found.indices, found.score, found.latent,
+                                                 found.lexical)):
+        theirs = _shares(model.H_[:, i])
+        both = np.minimum(mine, theirs)
+        shared = [(int(z), float(both[z])) for z in np.lexsort((np.arange(both.size), -both))
+                  if mine[z] >= threshold and theirs[z] >= threshold]
+        out.append(SimilarDocument(r + 1, model.document_ids_[i], float(score), float(lat),
+                                   float(lex), shared, model.snippets_[i]))
+    return out
+
+
+def _shares(h):
+    total = h.sum()
+    return h / total if total > 0 else np.zeros_like(h)

@@ -1,0 +1,188 @@
+"""Segments: the columns of ``H`` (which topics each document belongs to) and rows of ``W``.
+
+Memberships are normalized per document to shares that sum to 1; the dominant topic is the
+largest share, and every topic whose share reaches ``threshold`` counts (multi-label). Per topic,
+the size is the number of documents it dominates and the most typical documents are those with
+the largest share of it (ties: larger membership, then lower index). The row view of ``W``
+answers "a document that contains term X leans to topics ...": the term's weights over topics,
+normalized to shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+
+DEFAULT_THRESHOLD = 0.1
+
+
+def _check_threshold(threshold):
+    if (not isinstance(threshold, (int, float, np.integer, np.floating))
+            or isinstance(threshold, bool) or not 0.0 < threshold <= 1.0):
+        raise InputError(f"threshold={threshold!r} is not in (0, 1]; pass the smallest share "
+                         "that counts, e.g. 0.1")
+    return float(threshold)
+
+
+def topic_pairs(pairs, key, nested, digits=3):
+    """``[(topic, value), ...]`` as a list of objects (``nested``) or one ``"z (v); ..."`` cell."""
+    if nested:
+        return [{"topic": z, key: v} for z, v in pairs]
+    return "; ".join(f"{z} ({v:.{digits}f})" for z, v in pairs)
+
+
+def _check_top(top):
+    if not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1:
+        raise InputError(f"top={top!r}: must be a whole number of at least 1")
+    return int(top)
+
+
+@dataclass(frozen=True)
+class DocumentSegments:
+    """Memberships of one document (a person in matrix mode).
+
+    ``dominant`` is -1 (and ``label`` empty) for a document with no membership at all.
+    ``topics`` lists ``(topic, share)`` with share >= threshold, largest first.
+    """
+
+    doc_id: str
+    dominant: int
+    label: str
+    share: float
+    topics: list
+    shares: list   # share of every topic, in topic order
+
+    def as_row(self, nested: bool = False) -> dict:
+        return {"doc_id": self.doc_id, "dominant": self.dominant, "label": self.label,
+                "share": self.share, "topics": topic_pairs(self.topics, "share", nested)}
+
+
+@dataclass(frozen=True)
+class TopicSegment:
+    """One topic as a segment: size (documents it dominates), members (share >= threshold),
+    and its most typical documents as ``(doc_id, share)``."""
+
+    topic: int
+    label: str
+    size: int
+    members: int
+    typical: list
+
+    def as_row(self, nested: bool = False) -> dict:
+        if nested:
+            typical = [{"doc_id": d, "share": s} for d, s in self.typical]
+        else:
+            typical = ", ".join(f"{d} ({s:.3f})" for d, s in self.typical)
+        return {"topic": self.topic, "label": self.label, "size": self.size,
+                "members": self.members, "typical": typical}
+
+
+def segments(model, *, threshold=DEFAULT_THRESHOLD, by="document", top=5):
+    """Segments of a fitted model, per document or per topic.
+
+    Parameters
+    ----------
+    model : TopicModel
+    threshold : float in (0, 1]
+        Smallest share that makes a document a member of a topic.
+    by : {'document', 'topic'}
+        One :class:`DocumentSegments` per document (column of ``H``), or one
+        :class:`TopicSegment` per topic.
+    top : int
+        Most typical documents listed per topic (``by='topic'``).
+
+    Returns
+    -------
+    list of DocumentSegments or list of TopicSegment
+
+    Examples
+    --------
+    >>> rows = segments(model, threshold=0.2)  # doctest: +SKIP
+    >>> rows[0].dominant, rows[0].topics  # doctest: +SKIP
+    (3, [(3, 0.71), (0, 0.29)])
+    """
+    model._check_fitted()
+    threshold = _check_threshold(threshold)
+    top = _check_top(top)
+    S = model.memberships()                          # k × n shares
+    dominant = model.dominant_topics()
+    labels = [model.label(z) for z in range(model.n_topics)]
+    if by == "topic":
+        return _by_topic(model, S, dominant, labels, threshold, top)
+    if by != "document":
+        raise InputError(f"by={by!r}: use 'document' or 'topic'")
+    out = []
+    for j, doc_id in enumerate(model.document_ids_):
+        col = S[:, j]
+        order = np.lexsort((np.arange(col.size), -col))
+        above = [(int(z), float(col[z])) for z in order if col[z] >= threshold and col[z] > 0]
+        d = int(dominant[j])
+        out.append(DocumentSegments(doc_id, d, labels[d] if d >= 0 else "",
+                                    float(col[d]) if d >= 0 else 0.0, above,
+                                    [float(s) for s in col]))
+    return out
+
+
+def _by_topic(model, S, dominant, labels, threshold, top):
+    H = model.H_
+    ids = model.document_ids_
+    out = []
+    for z in range(model.n_topics):
+        order = np.lexsort((np.arange(S.shape[1]), -H[z], -S[z]))
+        typical = [(ids[j], float(S[z, j])) for j in order[:top] if S[z, j] > 0]
+        out.append(TopicSegment(z, labels[z], int(np.sum(dominant == z)),
+                                int(np.sum((S[z] >= threshold) & (S[z] > 0))), typical))
+    return out
+
+
+@dataclass(frozen=True)
+class TermTopic:
+    """How much a document containing ``term`` leans to ``topic``: the term's ``W`` row
+    normalized to shares, and the raw weight ``W[term, topic]``."""
+
+    term: str
+    topic: int
+    label: str
+    share: float
+    weight: float
+
+    def as_row(self, nested: bool = False) -> dict:
+        return {"term": self.term, "topic": self.topic, "label": self.label,
+                "share": self.share, "weight": self.weight}
+
+
+def term_topics(model, term, *, top=None):
+    """The row view of ``W``: the topics a document containing ``term`` leans to.
+
+    Parameters
+    ----------
+    model : TopicModel
+    term : str
+        A vocabulary term (or an item in matrix mode); unknown terms raise InputError with
+        the closest vocabulary matches.
+    top : int, optional
+        At most this many topics; all topics with a non-zero weight by default.
+
+    Returns
+    -------
+    list of TermTopic
+        Largest share first (ties: lower topic).
+
+    Examples
+    --------
+    >>> [r.topic for r in term_topics(model, "printer")]  # doctest: +SKIP
+    [2, 5]
+    """
+    model._check_fitted()
+    t = model.term_index(term)
+    row = model.W_[t]
+    total = row.sum()
+    share = row / total if total > 0 else np.zeros_like(row)
+    order = [int(z) for z in np.lexsort((np.arange(row.size), -row)) if row[z] > 0]
+    if top is not None:
+        order = order[:_check_top(top)]
+    name = model.terms[t]
+    return [TermTopic(name, z, model.label(z), float(share[z]), float(row[z])) for z in order]

@@ -118,8 +118,12 @@ def test_similar_matches_dense_and_ranks_a_near_duplicate_first(tickets):
     query = docs[17].id
     rows = similar(model, query, top=5)
     assert rows[0].doc_id == "twin-of-17" and query not in [r.doc_id for r in rows]
-    for blend in (0.0, 1.0):
-        assert similar(model, query, top=1, blend=blend)[0].doc_id == "twin-of-17"
+    assert similar(model, query, top=1, blend=0.0)[0].doc_id == "twin-of-17"
+    # latent only: documents lying wholly in one topic tie at cosine 1, so the twin is only
+    # guaranteed to score as high as the best
+    latent = similar(model, query, top=50, blend=1.0)
+    twin_score = [r.score for r in latent if r.doc_id == "twin-of-17"]
+    assert twin_score and twin_score[0] >= latent[0].score - 1e-9
     D = model.W_ @ model.H_
     Dn = D / np.linalg.norm(D, axis=0)
     j = model.document_index(query)

@@ -171,9 +171,14 @@ def parse_ngrams(ctx, param, value):
 @click.option("--max-df", type=float, default=0.95, show_default=True,
               help="Drop terms in more documents (a fraction, or a count if > 1).")
 @click.option("--max-features", type=click.IntRange(min=1), help="Keep the N most frequent terms.")
+@click.option("--seed-topics", "seed_topics_file", type=click.Path(exists=True, dir_okay=False),
+              help='JSON or TOML file of known categories, {"Billing": ["refund", "invoice"]}: '
+                   "topics 0, 1, ... get those names and words; the rest are found freely.")
+@click.option("--seed-weight", type=click.FloatRange(min=0), default=0.1, show_default=True,
+              help="Pull of the seed words (a fraction of the corpus).")
 def fit(corpus, n_topics, output, input_format, text_column, id_column, label_column,
         date_column, duplicate_ids, random_state, solver, loss, init, max_iter, stem, stop_words_file,
-        ngram_range, min_df, max_df, max_features):
+        ngram_range, min_df, max_df, max_features, seed_topics_file, seed_weight):
     """Fit topics to a corpus and save the model to a directory.
 
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
@@ -182,16 +187,20 @@ def fit(corpus, n_topics, output, input_format, text_column, id_column, label_co
     \b
     Example:
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed 0
+      topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
     """
     from .model import TopicModel
+    from .seeding import read_seed_topics
 
+    seed_topics = read_seed_topics(seed_topics_file) if seed_topics_file else None
     docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
                        duplicate_ids)
     model = TopicModel(n_topics, solver=solver, loss=loss, init=init, max_iter=max_iter,
                        random_state=random_state, stem=stem, extra_stop_words=stop_words_file,
                        ngram_range=ngram_range, min_df=int(min_df) if min_df >= 1 else min_df,
                        max_df=max_df if max_df <= 1 else int(max_df),
-                       max_features=max_features)
+                       max_features=max_features, seed_topics=seed_topics,
+                       seed_weight=seed_weight)
     info(f"fitting {n_topics} topics to {len(docs)} documents…")
     start = time.perf_counter()
     model.fit(docs, progress=progress)
@@ -217,6 +226,30 @@ def topics(model_path, top, fmt):
     model = TopicModel.load(model_path)
     nested = fmt in ("json", "jsonl")
     echo_rows([t.as_row(nested) for t in model.topics(top)], fmt)
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, file_okay=False))
+@click.argument("topic", type=int)
+@click.argument("name", required=False)
+@click.option("--clear", is_flag=True, help="Remove the name: back to the automatic label.")
+def label(model_path, topic, name, clear):
+    """Name a topic (saved in the model); the name shows wherever the topic's label shows.
+
+    \b
+    Example:
+      topicnmf label /tmp/m 3 "Billing & refunds"
+      topicnmf label /tmp/m 3 --clear
+    """
+    from .errors import InputError
+    from .model import TopicModel
+
+    if clear == bool(name):
+        raise InputError("give either a NAME for the topic or --clear (not both)")
+    model = TopicModel.load(model_path)
+    model.set_label(topic, None if clear else name)
+    model.save(model_path)
+    click.echo(f"topic {topic}: {model.label(topic)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from .corpus import load_corpus, read_file_document
 from .errors import InputError, TopicNMFError
-from .export import csv_text, json_line, write_atomic
-from .tagging import Tagger, TagSettings, doc_topic_rows, tag_row, topic_term_rows
+from .export import csv_text, write_atomic
+from .tagging import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
 from .tagstate import Journal, entry, file_sha256, fingerprint, list_inputs
 
 BATCH_SIZE = 256
@@ -52,7 +52,7 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         Gets ``doc-topics.csv`` (doc_id, topic, label, share: every topic with share >=
         ``threshold``, or one 'unassigned' row), ``topic-terms.csv`` (topic, label, rank,
         term, weight), ``tags.jsonl`` (one object per document, see
-        :func:`topicnmf.tagging.tag_row`), ``errors.csv`` (path, reason) and the journal
+        :meth:`topicnmf.tagging.RowMaker.tag_row`), ``errors.csv`` (path, reason) and the journal
         ``.tag-state.jsonl``. Each output is replaced atomically.
     jobs : int
         Worker processes; the output does not depend on it.
@@ -89,12 +89,12 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
     outdir.mkdir(parents=True, exist_ok=True)
     reading = dict(text_column=text_column, id_column=id_column, encoding=encoding)
     vec = model.vectorizer_
+    tagger = Tagger(model, settings)
     stamp = fingerprint(model.W_.tobytes(), vec.idf_.tobytes(), vec.to_dict(), model.loss,
-                        settings.__dict__, reading)
+                        tagger.rows.labels, settings.__dict__, reading)
     journal = Journal(outdir, stamp)
     try:
         work, pending = _plan(inputs, journal, batch_size, reading)
-        tagger = Tagger(model, settings)
         results = _run(tagger, work, jobs, reading)
         loop = progress(_each_doc(results, journal), total=pending, desc="tagging") \
             if progress else _each_doc(results, journal)
@@ -191,7 +191,7 @@ def _do(item, reading):
     kind, payload = item
     if kind == "chunk":
         inp, sha, c, n, size, part, errors = payload
-        records = _TAGGER.tag_texts([i for i, _ in part], [t for _, t in part]) if part else []
+        records = _TAGGER.output_lines([i for i, _ in part], [t for _, t in part]) if part else []
         return [entry(inp, chunk=c, chunks=n, chunk_size=size, sha=sha, docs=records,
                       errors=errors)]
     out, docs, owners = [], [], []
@@ -210,7 +210,7 @@ def _do(item, reading):
         if doc is not None:
             docs.append(doc)
             owners.append(out[-1])
-    records = _TAGGER.tag_texts([d.id for d in docs], [d.text for d in docs]) if docs else []
+    records = _TAGGER.output_lines([d.id for d in docs], [d.text for d in docs]) if docs else []
     for owner, record in zip(owners, records):
         owner["docs"] = [record]
     return out
@@ -234,20 +234,19 @@ def _each_doc(results, journal):
 
 
 def _write_outputs(inputs, journal, model, outdir, tagged) -> TagSummary:
-    records, errors = [], []
+    docs, errors = [], []
     for item in inputs:
         first = journal.entries.get((item.key, 0))
         for c in range(first["chunks"] if first else 0):
             e = journal.entries[(item.key, c)]
-            records.extend(e["docs"])
+            docs.extend(e["docs"])
             errors.extend(e["errors"])
-    topic_rows = [row for r in records for row in doc_topic_rows(r, model)]
-    write_atomic(outdir / "doc-topics.csv",
-                 csv_text(topic_rows, ["doc_id", "topic", "label", "share"]))
+    write_atomic(outdir / "doc-topics.csv", csv_text([], DOC_TOPIC_COLUMNS)
+                 + "".join(rows for _, rows, _ in docs))
     write_atomic(outdir / "topic-terms.csv", csv_text(topic_term_rows(model)))
-    write_atomic(outdir / "tags.jsonl", "".join(json_line(tag_row(r, model)) for r in records))
+    write_atomic(outdir / "tags.jsonl", "".join(line for line, _, _ in docs))
     write_atomic(outdir / "errors.csv",
                  csv_text([{"path": p, "reason": r} for p, r in errors], ["path", "reason"]))
-    return TagSummary(files=len(inputs), documents=len(records), tagged=tagged,
-                      unassigned=sum(r["unassigned"] for r in records), errors=len(errors),
+    return TagSummary(files=len(inputs), documents=len(docs), tagged=tagged,
+                      unassigned=sum(u for _, _, u in docs), errors=len(errors),
                       outdir=os.fspath(outdir))

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
+from .export import FLOAT_DIGITS, csv_text, json_line
 from .reconstruction import Reconstruction, top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8). In tf-idf space a document's relative
@@ -33,6 +34,7 @@ THRESHOLD = 0.15
 MIN_SHARE = 0.2
 MAX_ERROR = 0.999
 TOP_TERMS = 5
+DOC_TOPIC_COLUMNS = ["doc_id", "topic", "label", "share"]
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,14 @@ class Tagger:
         self.model = model
         self.settings = settings or TagSettings()
         self.W = model.W_
+        self.rows = RowMaker(model)
         self._pruned = _CandidateTerms(self.W, self.settings.top_terms)
 
     def tag_texts(self, ids, texts) -> list:
         """One record per text: ``id``, ``topic`` (dominant, None if none), ``share``,
         ``shares`` (``[topic, share]`` above the threshold, largest first), ``fit_error``,
-        ``unassigned`` and ``terms`` (recommended term indices)."""
+        ``unassigned`` and ``terms`` (recommended term indices). Floats are rounded to
+        ``export.FLOAT_DIGITS`` (the unassigned test uses the exact values)."""
         vec = self.model.vectorizer_
         X = vec.tfidf_rows([vec.preprocessor(t) for t in texts])
         return self.tag_rows(ids, X)
@@ -102,22 +106,31 @@ class Tagger:
         V = sp.csc_matrix(X.T)
         H = self.model.project_matrix(V)                      # k × docs
         recon = Reconstruction(self.W, H)
-        errors = recon.column_errors(V, relative=True)
+        errors = recon.column_errors(V, relative=True).tolist()
         totals = H.sum(axis=0)
         shares = np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
-        terms = self._pruned.recommend(recon, H, X.tocsr()) if s.top_terms else [[]] * len(ids)
+        order = np.argsort(-shares, axis=0, kind="stable")   # largest first, ties: lower topic
+        ranked = np.take_along_axis(shares, order, axis=0)
+        listed = ((ranked >= s.threshold) & (ranked > 0)).sum(axis=0).tolist()
+        terms = self._pruned.recommend(recon, H, X.tocsr())
         out = []
-        for j, doc_id in enumerate(ids):
-            col = shares[:, j]
-            order = np.lexsort((np.arange(col.size), -col))
-            top = float(col[order[0]])
-            listed = [[int(z), float(col[z])] for z in order if col[z] >= s.threshold and col[z] > 0]
-            error = float(errors[j])
-            out.append({"id": doc_id, "topic": int(order[0]) if top > 0 else None, "share": top,
-                        "shares": listed, "fit_error": error,
-                        "unassigned": bool(top < s.min_share or error > s.max_error or top == 0),
-                        "terms": [int(t) for t in terms[j]]})
+        for doc_id, topics, values, count, error, recommended in zip(
+                ids, order.T.tolist(), ranked.T.tolist(), listed, errors, terms):
+            top = values[0]
+            out.append({"id": doc_id, "topic": topics[0] if top > 0 else None,
+                        "share": round(top, FLOAT_DIGITS),
+                        "shares": [[z, round(v, FLOAT_DIGITS)]
+                                   for z, v in zip(topics[:count], values[:count])],
+                        "fit_error": round(error, FLOAT_DIGITS),
+                        "unassigned": top < s.min_share or error > s.max_error or top == 0,
+                        "terms": recommended})
         return out
+
+    def output_lines(self, ids, texts) -> list:
+        """Per text: its ``tags.jsonl`` line, its ``doc-topics.csv`` lines, and whether it is
+        unassigned (what ``tag`` stores, so that workers do the formatting too)."""
+        return [[json_line(self.rows.tag_row(r)), self.rows.doc_topic_csv(r), r["unassigned"]]
+                for r in self.tag_texts(ids, texts)]
 
 
 class _CandidateTerms:
@@ -136,66 +149,76 @@ class _CandidateTerms:
         depth = min(depth or max(50, 4 * n), n_terms - 1)
         order = np.argsort(-W, axis=0, kind="stable")
         self.rows = np.unique(order[:depth].ravel())            # ascending term indices
-        self.Wc = np.ascontiguousarray(W[self.rows])
+        self.WcT = np.ascontiguousarray(W[self.rows].T)         # k × candidates
         self.bound_w = W[order[depth], np.arange(k)] if depth < n_terms else np.zeros(k)
         self.position = np.full(n_terms, -1)
         self.position[self.rows] = np.arange(self.rows.size)
 
     def recommend(self, recon, H, X) -> list:
-        n, m = self.n, H.shape[1]
-        S = self.Wc @ H                                          # candidates × docs
+        """Recommended term indices (lists of int) for each column of ``H`` / row of ``X``."""
+        n, m, c = self.n, H.shape[1], self.rows.size
+        if n == 0:
+            return [[] for _ in range(m)]
+        if c <= n:
+            return [self._full(recon, H, X, j) for j in range(m)]
+        S = H.T @ self.WcT                                       # docs × candidates
         doc_of = np.repeat(np.arange(m), np.diff(X.indptr))
         pos = self.position[X.indices]
-        S[pos[pos >= 0], doc_of[pos >= 0]] = -np.inf             # already in the document
-        bound = self.bound_w @ H
-        out = []
-        for j in range(m):
-            col = S[:, j]
-            best = self._top(col, n + 1)
-            vals = col[best]
-            cut = vals[n - 1] if best.size >= n else -np.inf     # n-th best candidate
-            after = vals[n] if best.size > n else -np.inf
-            exact = ((cut > after or cut <= 0)                   # no tie across the cut
-                     and (cut > bound[j] or bound[j] <= 0))      # no outsider can beat it
-            if exact:
-                picked, scores = self.rows[best[:n]], vals[:n]
-            else:
-                full = recon.column_for(H[:, j])
-                picked = top_n(full, n, exclude=X.indices[X.indptr[j]:X.indptr[j + 1]])
-                scores = full[picked]
-            out.append(picked[scores > 0])
-        return out
+        S[doc_of[pos >= 0], pos[pos >= 0]] = -np.inf             # already in the document
+        idx = np.argpartition(S, c - n - 1, axis=1)[:, c - n - 1:]   # best n + 1, unordered
+        vals = np.take_along_axis(S, idx, axis=1)
+        order = np.lexsort((idx, -vals), axis=1)                 # best first, ties: lower term
+        idx, vals = np.take_along_axis(idx, order, 1), np.take_along_axis(vals, order, 1)
+        cut, after, bound = vals[:, n - 1], vals[:, n], self.bound_w @ H
+        exact = (((cut > after) | (cut <= 0))                    # no tie across the cut
+                 & ((cut > bound) | (bound <= 0)))               # no outsider can beat it
+        picked = self.rows[idx[:, :n]]
+        keep = vals[:, :n] > 0
+        return [picked[j][keep[j]].tolist() if exact[j] else self._full(recon, H, X, j)
+                for j in range(m)]
 
-    @staticmethod
-    def _top(col, n):
-        if n < col.size:
-            idx = np.argpartition(col, col.size - n)[col.size - n:]
-        else:
-            idx = np.arange(col.size)
-        return idx[np.lexsort((idx, -col[idx]))]
-
+    def _full(self, recon, H, X, j):
+        full = recon.column_for(H[:, j])
+        picked = top_n(full, self.n, exclude=X.indices[X.indptr[j]:X.indptr[j + 1]])
+        return picked[full[picked] > 0].tolist()
 
 # -- rows for output -----------------------------------------------------------------------
 
-def tag_row(record, model) -> dict:
-    """A record as a ``tags.jsonl``/``assign`` row: topic numbers with labels, terms as words."""
-    terms = model.terms
-    topic = None if record["unassigned"] else record["topic"]
-    return {"id": record["id"], "topic": topic,
-            "label": "unassigned" if topic is None else model.label(topic),
-            "share": record["share"], "unassigned": record["unassigned"],
-            "fit_error": record["fit_error"],
-            "shares": [{"topic": z, "label": model.label(z), "share": s}
-                       for z, s in record["shares"]],
-            "terms": [terms[t] for t in record["terms"]]}
+class RowMaker:
+    """Records → output rows, with the topic labels and term display forms looked up once.
 
+    Parameters
+    ----------
+    model : TopicModel
+    """
 
-def doc_topic_rows(record, model) -> list:
-    """``doc-topics.csv`` rows: one per topic above the threshold, or one 'unassigned' row."""
-    if record["unassigned"]:
-        return [{"doc_id": record["id"], "topic": None, "label": "unassigned", "share": None}]
-    return [{"doc_id": record["id"], "topic": z, "label": model.label(z), "share": s}
-            for z, s in record["shares"]]
+    def __init__(self, model):
+        self.labels = [model.label(z) for z in range(model.n_topics)]
+        self.terms = model.terms
+
+    def tag_row(self, record) -> dict:
+        """A ``tags.jsonl``/``assign`` row: topics with labels, terms as words."""
+        labels = self.labels
+        topic = None if record["unassigned"] else record["topic"]
+        return {"id": record["id"], "topic": topic,
+                "label": "unassigned" if topic is None else labels[topic],
+                "share": record["share"], "unassigned": record["unassigned"],
+                "fit_error": record["fit_error"],
+                "shares": [{"topic": z, "label": labels[z], "share": s}
+                           for z, s in record["shares"]],
+                "terms": [self.terms[t] for t in record["terms"]]}
+
+    def doc_topic_rows(self, record) -> list:
+        """``doc-topics.csv`` rows: one per topic above the threshold, or one 'unassigned'."""
+        if record["unassigned"]:
+            return [{"doc_id": record["id"], "topic": None, "label": "unassigned",
+                     "share": None}]
+        return [{"doc_id": record["id"], "topic": z, "label": self.labels[z], "share": s}
+                for z, s in record["shares"]]
+
+    def doc_topic_csv(self, record) -> str:
+        """The ``doc-topics.csv`` lines of a record (no header)."""
+        return csv_text(self.doc_topic_rows(record), DOC_TOPIC_COLUMNS).split("\n", 1)[1]
 
 
 def topic_term_rows(model, top=10) -> list:
@@ -223,7 +246,7 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     Yields
     ------
     dict
-        As in ``tags.jsonl`` (see :func:`tag_row`), plus ``line``. A record that cannot be
+        As in ``tags.jsonl`` (see :meth:`RowMaker.tag_row`), plus ``line``. A record that cannot be
         read gives ``{"line": n, "id": null, "invalid": reason}`` and the stream goes on.
 
     Examples
@@ -231,7 +254,7 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     >>> for row in assign(model, ['{"id": "t1", "text": "refund my invoice"}']):  # doctest: +SKIP
     ...     print(row["label"])
     """
-    tagger = Tagger(model, settings)
+    tagger, rows = Tagger(model, settings), RowMaker(model)
     lines = iter(lines)
     first = ""
     for first in lines:
@@ -249,7 +272,7 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
             yield {"line": line_no, "id": doc_id, "invalid": problem}
             continue
         record = tagger.tag_texts([doc_id], [text])[0]
-        yield {"line": line_no, **tag_row(record, model)}
+        yield {"line": line_no, **rows.tag_row(record)}
 
 
 def _chain(first, rest):

@@ -108,6 +108,7 @@ class Journal:
         self.entries = {}          # (key, chunk) -> entry
         self._load()
         self._rewrite(self.entries.values())
+        self._lines = len(self.entries)            # entry lines in the file
         self._file = open(self.path, "a", encoding="utf-8")
 
     def _header(self):
@@ -151,14 +152,18 @@ class Journal:
         for entry in entries:
             self.entries[(entry["key"], entry["chunk"])] = entry
             self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._lines += len(entries)
         self._file.flush()
         os.fsync(self._file.fileno())
 
     def close(self, keep_keys=None):
-        """Close; with ``keep_keys``, compact to the entries of those inputs only."""
+        """Close; with ``keep_keys``, compact to the entries of those inputs only (if the file
+        holds anything else: superseded entries or inputs that are gone)."""
         self._file.close()
         if keep_keys is not None:
-            self._rewrite(e for k, e in self.entries.items() if k[0] in keep_keys)
+            kept = [e for k, e in self.entries.items() if k[0] in keep_keys]
+            if len(kept) != self._lines:
+                self._rewrite(kept)
 
 
 def entry(item: Input, *, chunk=0, chunks=1, chunk_size=1, sha, docs=(), errors=()):

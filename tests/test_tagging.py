@@ -261,3 +261,47 @@ def test_changed_settings_retag_everything(folder, tickets_model, tmp_path):
     assert tag([small], tickets_model, tmp_path / "out").tagged == 5
     assert tag([small], tickets_model, tmp_path / "out", threshold=0.3).tagged == 5
     assert np.isclose(TagSettings().threshold, 0.15)
+
+
+def test_topic_names_show_in_tag_outputs_and_relabelling_retags(folder, tickets_model,
+                                                                 tmp_path):
+    model = TopicModel.load(_saved(tickets_model, tmp_path / "m"))
+    small = tmp_path / "small"
+    small.mkdir()
+    for p in sorted(folder.rglob("*.txt"))[:30]:
+        (small / p.name).write_text(p.read_text())
+    tag([small], model, tmp_path / "out")
+    rows = list(map(json.loads, (tmp_path / "out" / "tags.jsonl").open()))
+    z = next(r["topic"] for r in rows if not r["unassigned"])
+    model.set_label(z, "Named topic")
+    assert tag([small], model, tmp_path / "out").tagged == 30
+    rows = list(map(json.loads, (tmp_path / "out" / "tags.jsonl").open()))
+    assert any(r["label"] == "Named topic" for r in rows)
+    assert ",Named topic," in (tmp_path / "out" / "doc-topics.csv").read_text()
+    assert f"{z},Named topic,1," in (tmp_path / "out" / "topic-terms.csv").read_text()
+
+
+def _saved(model, path):
+    model.save(path)
+    return path
+
+
+def test_assign_bad_csv_header_and_empty_input(saved_model):
+    assert_clean_error(run("assign", "--model", saved_model, input="id,body\n1,x\n"),
+                       r"stdin: no column 'text' in the CSV header; columns are: id, body")
+    result = run("assign", "--model", saved_model, input="")
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_tag_reads_html_eml_and_gzip_files(tickets_model, tmp_path):
+    import gzip
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "page.html").write_text("<html><head><title>x</title><script>var a;</script></head>"
+                                   "<body><p>A puzzle game for players</p></body></html>")
+    (src / "mail.eml").write_text("Subject: fonts\n\nA typeface with glyphs for Greek.\n")
+    with gzip.open(src / "notes.txt.gz", "wt") as f:
+        f.write("python module for parsing data")
+    tag([src], tickets_model, tmp_path / "out")
+    ids = [json.loads(line)["id"] for line in (tmp_path / "out" / "tags.jsonl").open()]
+    assert ids == ["mail.eml", "notes.txt.gz", "page.html"]

@@ -260,6 +260,8 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     for first in lines:
         if first.strip():
             break
+    if not first.strip():
+        return                                        # empty input: nothing to assign
     fmt = input_format or ("jsonl" if first.lstrip().startswith("{") else "csv")
     if fmt == "jsonl":
         records = _jsonl_records(_chain(first, lines), text_column, id_column or "id")

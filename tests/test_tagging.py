@@ -69,6 +69,24 @@ def test_tag_equals_a_transform_of_the_same_documents(folder, tickets_model, tmp
     assert terms[0] == "topic,label,rank,term,weight" and len(terms) == 1 + 8 * 10
 
 
+def test_output_lines_are_what_export_writes(tickets, tickets_model, tmp_path):
+    from topicnmf.export import csv_text, json_line
+
+    model = TopicModel.load(_saved(tickets_model, tmp_path / "m"))
+    for z in range(model.n_topics):
+        model.set_label(z, f'Topic {z}, "quoted"')
+    tagger = Tagger(model)
+    ids = ["plain", 'with "quotes", and comma', "line\nbreak", "cake"]
+    texts = [d.text for d in tickets.documents[:3]] + [OFF_TOPIC]
+    for record, (line, csv_rows, unassigned) in zip(tagger.tag_texts(ids, texts),
+                                                     tagger.output_lines(ids, texts)):
+        assert line == json_line(tagger.rows.tag_row(record))
+        assert unassigned == record["unassigned"]
+        expected = csv_text(tagger.rows.doc_topic_rows(record), ["doc_id", "topic", "label",
+                                                                  "share"])
+        assert csv_rows == expected.split("\n", 1)[1]
+
+
 def test_an_off_topic_document_is_unassigned(folder, tickets_model, tmp_path):
     tag([folder], tickets_model, tmp_path / "out")
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "tags.jsonl").open())}

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
-from .export import FLOAT_DIGITS, csv_text, json_line
+from .export import FLOAT_DIGITS, csv_text
 from .reconstruction import Reconstruction, top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8). In tf-idf space a document's relative
@@ -35,6 +35,7 @@ MIN_SHARE = 0.2
 MAX_ERROR = 0.999
 TOP_TERMS = 5
 DOC_TOPIC_COLUMNS = ["doc_id", "topic", "label", "share"]
+_CSV_SPECIAL = (",", '"', "\n", "\r")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Tagger:
     def output_lines(self, ids, texts) -> list:
         """Per text: its ``tags.jsonl`` line, its ``doc-topics.csv`` lines, and whether it is
         unassigned (what ``tag`` stores, so that workers do the formatting too)."""
-        return [[json_line(self.rows.tag_row(r)), self.rows.doc_topic_csv(r), r["unassigned"]]
+        return [[self.rows.json_line(r), self.rows.doc_topic_csv(r), r["unassigned"]]
                 for r in self.tag_texts(ids, texts)]
 
 
@@ -195,6 +196,7 @@ class RowMaker:
     def __init__(self, model):
         self.labels = [model.label(z) for z in range(model.n_topics)]
         self.terms = model.terms
+        self._label_cells = [csv_text([{"l": label}]).split("\n")[1] for label in self.labels]
 
     def tag_row(self, record) -> dict:
         """A ``tags.jsonl``/``assign`` row: topics with labels, terms as words."""
@@ -217,8 +219,18 @@ class RowMaker:
                 for z, s in record["shares"]]
 
     def doc_topic_csv(self, record) -> str:
-        """The ``doc-topics.csv`` lines of a record (no header)."""
-        return csv_text(self.doc_topic_rows(record), DOC_TOPIC_COLUMNS).split("\n", 1)[1]
+        """The ``doc-topics.csv`` lines of a record (no header), as ``export.csv_text`` writes
+        them; plain cells skip the csv module (this runs once per tagged document)."""
+        doc_id = record["id"]
+        if any(c in doc_id for c in _CSV_SPECIAL):
+            return csv_text(self.doc_topic_rows(record), DOC_TOPIC_COLUMNS).split("\n", 1)[1]
+        if record["unassigned"]:
+            return f"{doc_id},,unassigned,\n"
+        return "".join(f"{doc_id},{z},{self._label_cells[z]},{s}\n" for z, s in record["shares"])
+
+    def json_line(self, record) -> str:
+        """The ``tags.jsonl`` line of a record (its floats are already rounded)."""
+        return json.dumps(self.tag_row(record), ensure_ascii=False) + "\n"
 
 
 def topic_term_rows(model, top=10) -> list:

@@ -122,7 +122,7 @@ def breakdown(corpus_path, model_dir, work, batch_size):
     print("  (rest: fit errors, shares, recommended terms, formatting; 'write (rerun)': a rerun "
           "with\n   everything journaled, i.e. hashing, loading the journal, writing outputs)")
     print(f"  library tag(), jobs 1, whole run: {total:.2f} s, {summary.documents / total:.0f} "
-          "docs/s")
+          f"docs/s; {summary.unassigned} unassigned with the default thresholds")
 
 
 if __name__ == "__main__":

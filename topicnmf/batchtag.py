@@ -187,7 +187,8 @@ class _Do:
 
 
 def _do(item, reading):
-    """Tag one work item; returns journal entries (an entry of ``None`` docs = unchanged)."""
+    """Tag one work item; returns its journal entries (``{"unchanged": True, ...}`` for a
+    touched file whose content hash is the one already journaled)."""
     kind, payload = item
     if kind == "chunk":
         inp, sha, c, n, size, part, errors = payload

@@ -141,7 +141,8 @@ class Journal:
     def lookup(self, item: Input, chunk: int = 0, chunk_size=None, sha=None):
         """The entry for ``item`` (and chunk) if it is still valid, else None."""
         entry = self.entries.get((item.key, chunk))
-        if entry is None or (chunk_size is not None and entry["chunk_size"] != chunk_size):
+        if (entry is None or entry["sha256"] is None                 # could not even be read
+                or (chunk_size is not None and entry["chunk_size"] != chunk_size)):
             return None
         if (entry["size"], entry["mtime_ns"]) == (item.size, item.mtime_ns):
             return entry

@@ -323,3 +323,16 @@ def test_tag_reads_html_eml_and_gzip_files(tickets_model, tmp_path):
     tag([src], tickets_model, tmp_path / "out")
     ids = [json.loads(line)["id"] for line in (tmp_path / "out" / "tags.jsonl").open()]
     assert ids == ["mail.eml", "notes.txt.gz", "page.html"]
+
+
+def test_a_table_resumes_chunk_by_chunk(tickets_path, tickets_model, tmp_path):
+    args = dict(batch_size=300, id_column="id")
+    assert tag([tickets_path], tickets_model, tmp_path / "out", **args).tagged == 2500
+    clean = outputs(tmp_path / "out")
+    state = tmp_path / "out" / ".tag-state.jsonl"
+    lines = state.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 1 + 9                                  # header + 9 chunks
+    state.write_bytes(b"".join(lines[:4]) + lines[4][:100])      # killed after 3 chunks
+    assert tag([tickets_path], tickets_model, tmp_path / "out", **args).tagged == 2500 - 900
+    assert outputs(tmp_path / "out") == clean
+    assert tag([tickets_path], tickets_model, tmp_path / "out", **args).tagged == 0

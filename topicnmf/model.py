@@ -70,7 +70,8 @@ class TopicModel:
         topics ``0, 1, ...`` in the given order, named after their keys, with their seed words
         among their top terms; the other topics are discovered freely. Seed words are
         preprocessed like the corpus; unknown words give a warning. See
-        :mod:`topicnmf.seeding` for the method (custom init + seed pseudo-documents).
+        :mod:`topicnmf.seeding` for the method (custom init + seed pseudo-documents; ``init``
+        is not used then).
     seed_weight : float
         Pull of each seed topic's words, as a fraction of the corpus (default 0.02).
 

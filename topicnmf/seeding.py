@@ -215,6 +215,8 @@ def guided_factorize(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_ite
     n_iter : int
     """
     fz.check_factorization_params(V, k, solver, beta_loss, "custom")
+    if not weight >= 0:
+        raise InputError(f"seed_weight={weight}: must be 0 or more (default {SEED_WEIGHT})")
     V = sp.csc_matrix(V)
     columns = [seed_column(V, rows) for _, rows in seeds]
     W = seeded_init(V, k, columns, random_state)

@@ -21,7 +21,7 @@ from .export import csv_text, write_atomic
 from .tagging import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
 from .tagstate import Journal, entry, file_sha256, fingerprint, list_inputs
 
-BATCH_SIZE = 256
+BATCH_SIZE = 1024
 OUTPUTS = ("doc-topics.csv", "topic-terms.csv", "tags.jsonl", "errors.csv")
 
 

@@ -283,7 +283,7 @@ def tag_options(func):
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes (the output does not depend on it).")
 @tag_options
-@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=1024, show_default=True,
               help="Documents per batch (the unit of work and of saved progress).")
 @click.option("--text-column", default="text", show_default=True,
               help="CSV/TSV column (or JSONL field) holding the text.")

@@ -336,3 +336,14 @@ def test_a_table_resumes_chunk_by_chunk(tickets_path, tickets_model, tmp_path):
     assert tag([tickets_path], tickets_model, tmp_path / "out", **args).tagged == 2500 - 900
     assert outputs(tmp_path / "out") == clean
     assert tag([tickets_path], tickets_model, tmp_path / "out", **args).tagged == 0
+
+
+def test_two_runs_never_share_an_output_folder(folder, tickets_model, tmp_path):
+    from topicnmf.tagstate import Journal
+
+    (tmp_path / "out").mkdir()
+    held = Journal(tmp_path / "out", "another run")
+    with pytest.raises(InputError, match="another 'topicnmf tag' is writing there"):
+        tag([folder], tickets_model, tmp_path / "out")
+    held.close()
+    assert tag([folder], tickets_model, tmp_path / "out").documents == 301

@@ -98,10 +98,10 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         results = _run(tagger, work, jobs, reading)
         loop = progress(_each_doc(results, journal), total=pending, desc="tagging") \
             if progress else _each_doc(results, journal)
-        tagged = sum(loop)
+        summary = _write_outputs(inputs, journal, model, outdir, sum(loop))
     finally:
         journal.close(keep_keys={i.key for i in inputs})
-    return _write_outputs(inputs, journal, model, outdir, tagged)
+    return summary
 
 
 def _plan(inputs, journal, batch_size, reading):

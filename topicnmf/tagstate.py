@@ -6,6 +6,7 @@ file, or of one chunk of rows of a CSV/TSV/JSONL file, with that file's size, mt
 SHA-256. Lines are appended and fsynced after each batch, so a crash or SIGKILL loses at most
 the batch in flight; a torn last line is dropped when the journal is next opened. An input is
 done when its size and mtime (or, if those changed, its content hash) match a journal entry.
+``OUTDIR/.tag-state.lock`` is held (``flock``) while a run works, so two runs never share it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .errors import InputError
 from .export import write_atomic
 
 STATE_NAME = ".tag-state.jsonl"
+LOCK_NAME = ".tag-state.lock"
 STATE_FORMAT = "topicnmf-tag-state"
 STATE_VERSION = 1
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
@@ -106,6 +108,7 @@ class Journal:
         self.path = Path(outdir) / STATE_NAME
         self.stamp = stamp
         self.entries = {}          # (key, chunk) -> entry
+        self._lock = _lock(Path(outdir) / LOCK_NAME)
         self._load()
         self._rewrite(self.entries.values())
         self._lines = len(self.entries)            # entry lines in the file
@@ -165,6 +168,24 @@ class Journal:
             kept = [e for k, e in self.entries.items() if k[0] in keep_keys]
             if len(kept) != self._lines:
                 self._rewrite(kept)
+        self._lock.close()                         # releases the lock
+
+
+def _lock(path):
+    """An exclusive lock on ``path`` (held while the file stays open), so that two runs
+    never append to one journal; InputError if another run holds it."""
+    handle = open(path, "a")
+    try:
+        import fcntl
+    except ImportError:                            # pragma: no cover (not POSIX)
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise InputError(f"{path.parent}: another 'topicnmf tag' is writing there; wait for "
+                         "it to finish or choose another output folder") from None
+    return handle
 
 
 def entry(item: Input, *, chunk=0, chunks=1, chunk_size=1, sha, docs=(), errors=()):

@@ -4,8 +4,8 @@
 next name, and so on in the order given; the remaining ``k - len(seed_topics)`` topics are
 discovered freely. How:
 
-1. Each seed word is analyzed like the corpus (lowercasing, stemming, n-grams), so "Refunds"
-   finds the term ``refund``. Words that match no vocabulary term are reported (a warning, not
+1. Each seed word is analyzed like the corpus (lowercasing, stemming, n-grams), so "Game"
+   finds the term ``game``, and with ``stem=True`` "Refunds" finds ``refund``. Words that match no vocabulary term are reported (a warning, not
    an error); a seed topic left with no known word becomes a free topic.
 2. Custom initialization. ``W`` starts from NNDSVDA (the usual start) and each seeded topic
    takes the place of the NNDSVDA component most similar to it (so no free topic starts as a

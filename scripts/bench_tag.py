@@ -11,7 +11,6 @@ formatting), and writing the outputs.
 """
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -92,6 +91,7 @@ def main():
 def breakdown(corpus_path, model_dir, work, batch_size):
     model = TopicModel.load(model_dir)
     tagger = Tagger(model)
+    rows = tagger.rows
     vec = model.vectorizer_
     clock = {}
 
@@ -107,7 +107,7 @@ def breakdown(corpus_path, model_dir, work, batch_size):
         analyzed = timed("preprocess", lambda: [vec.preprocessor(d.text) for d in part])
         X = timed("vectorize", vec.tfidf_rows, analyzed)
         timed("project", model.project_matrix, X.T)
-        timed("rest", lambda: [json.dumps(tagger.rows.tag_row(r))
+        timed("rest", lambda: [(rows.json_line(r), rows.doc_topic_csv(r))
                                for r in tagger.tag_rows([d.id for d in part], X)])
     clock["rest"] -= clock["project"]           # tag_rows projects again
     start = time.perf_counter()

@@ -175,8 +175,10 @@ class _CandidateTerms:
                  & ((cut > bound) | (bound <= 0)))               # no outsider can beat it
         picked = self.rows[idx[:, :n]]
         keep = vals[:, :n] > 0
-        return [picked[j][keep[j]].tolist() if exact[j] else self._full(recon, H, X, j)
-                for j in range(m)]
+        whole = (exact & keep.all(axis=1)).tolist()              # the common case
+        lists = picked.tolist()
+        return [lists[j] if whole[j] else picked[j][keep[j]].tolist() if exact[j]
+                else self._full(recon, H, X, j) for j in range(m)]
 
     def _full(self, recon, H, X, j):
         full = recon.column_for(H[:, j])

@@ -178,9 +178,14 @@ def parse_ngrams(ctx, param, value):
 @click.option("--max-df", type=float, default=0.95, show_default=True,
               help="Drop terms in more documents (a fraction, or a count if > 1).")
 @click.option("--max-features", type=click.IntRange(min=1), help="Keep the N most frequent terms.")
+@click.option("--seed-topics", "seed_topics_file", type=click.Path(exists=True, dir_okay=False),
+              help='JSON or TOML file of known categories, {"Billing": ["refund", "invoice"]}: '
+                   "topics 0, 1, ... get those names and words; the rest are found freely.")
+@click.option("--seed-weight", type=click.FloatRange(min=0), default=0.1, show_default=True,
+              help="Pull of the seed words (a fraction of the corpus).")
 def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column, label_column,
         date_column, duplicate_ids, random_state, solver, loss, init, max_iter, stem, stop_words_file,
-        ngram_range, min_df, max_df, max_features):
+        ngram_range, min_df, max_df, max_features, seed_topics_file, seed_weight):
     """Fit topics to a corpus and save the model to a directory.
 
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
@@ -193,8 +198,10 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     Example:
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed 0
       topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
+      topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
     """
     from .model import TopicModel
+    from .seeding import read_seed_topics
 
     if (corpus is None) == (matrix_path is None):
         raise click.UsageError("give either CORPUS or --matrix FILE")
@@ -207,13 +214,15 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
         info(f"fitted {n_topics} segments: {model.W_.shape[0]} items × {model.n_documents} "
              f"people, {model.n_iter_} iterations → {output}")
         return
+    seed_topics = read_seed_topics(seed_topics_file) if seed_topics_file else None
     docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
                        duplicate_ids)
     model = TopicModel(n_topics, solver=solver, loss=loss, init=init, max_iter=max_iter or 400,
                        random_state=random_state, stem=stem, extra_stop_words=stop_words_file,
                        ngram_range=ngram_range, min_df=int(min_df) if min_df >= 1 else min_df,
                        max_df=max_df if max_df <= 1 else int(max_df),
-                       max_features=max_features)
+                       max_features=max_features, seed_topics=seed_topics,
+                       seed_weight=seed_weight)
     info(f"fitting {n_topics} topics to {len(docs)} documents…")
     start = time.perf_counter()
     model.fit(docs, progress=progress)
@@ -366,6 +375,132 @@ def target(model_path, term, topic, budget, prospects_only, fmt):
     rows = run(load_model(model_path), term=term, topic=topic, budget=budget,
                prospects_only=prospects_only)
     echo_rows([r.as_row(fmt in ("json", "jsonl")) for r in rows], fmt)
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, file_okay=False))
+@click.argument("topic", type=int)
+@click.argument("name", required=False)
+@click.option("--clear", is_flag=True, help="Remove the name: back to the automatic label.")
+def label(model_path, topic, name, clear):
+    """Name a topic (saved in the model); the name shows wherever the topic's label shows.
+
+    \b
+    Example:
+      topicnmf label /tmp/m 3 "Billing & refunds"
+      topicnmf label /tmp/m 3 --clear
+    """
+    from .errors import InputError
+    from .model import TopicModel
+
+    if clear == bool(name):
+        raise InputError("give either a NAME for the topic or --clear (not both)")
+    model = TopicModel.load(model_path)
+    model.set_label(topic, None if clear else name)
+    model.save(model_path)
+    click.echo(f"topic {topic}: {model.label(topic)}")
+
+
+def tag_options(func):
+    """Thresholds shared by ``tag`` and ``assign``."""
+    from .tagging import MAX_ERROR, MIN_SHARE, THRESHOLD, TOP_TERMS
+
+    options = [
+        click.option("--threshold", type=click.FloatRange(0, 1), default=THRESHOLD,
+                     show_default=True, help="List every topic with at least this share."),
+        click.option("--min-share", type=click.FloatRange(0, 1), default=MIN_SHARE,
+                     show_default=True,
+                     help="Unassigned if the largest topic share is below this."),
+        click.option("--max-error", type=click.FloatRange(min=0), default=MAX_ERROR,
+                     show_default=True, help="Unassigned if the relative fit error "
+                                             "|v - W h| / |v| is above this (1 = no fit)."),
+        click.option("--top-terms", type=click.IntRange(min=0), default=TOP_TERMS,
+                     show_default=True, help="Recommended terms per document."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True,
+                type=click.Path(exists=True))
+@click.option("--model", "model_path", required=True, type=click.Path(exists=True),
+              help="A model written by 'topicnmf fit'.")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for doc-topics.csv, topic-terms.csv, tags.jsonl, errors.csv.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (the output does not depend on it).")
+@tag_options
+@click.option("--batch-size", type=click.IntRange(min=1), default=1024, show_default=True,
+              help="Documents per batch (the unit of work and of saved progress).")
+@click.option("--text-column", default="text", show_default=True,
+              help="CSV/TSV column (or JSONL field) holding the text.")
+@click.option("--id-column", help="CSV/TSV column (or JSONL field) holding document ids "
+                                  "[default: JSONL 'id'; CSV file:line].")
+def tag(paths, model_path, outdir, jobs, threshold, min_share, max_error, top_terms, batch_size,
+        text_column, id_column):
+    """Tag folders and files with a fitted model (no refitting), resumably.
+
+    PATH is a folder (read recursively: .txt .md .rst .html .eml), such a file, or a
+    CSV/TSV/JSONL table (optionally .gz). Writes doc-topics.csv, topic-terms.csv, tags.jsonl
+    and errors.csv to OUTDIR, each replaced atomically. A document is 'unassigned' when its
+    largest share is below --min-share or its fit error above --max-error. Progress is saved
+    in OUTDIR/.tag-state.jsonl: a rerun after a crash resumes, a rerun after adding files tags
+    only new or changed ones (size+mtime, then content hash).
+
+    \b
+    Example:
+      topicnmf tag inbox/ corpora/tickets.csv.gz --model /tmp/m -o /tmp/tags --jobs 2
+    """
+    from .batchtag import tag as tag_paths
+    from .model import TopicModel
+
+    model = TopicModel.load(model_path)
+    start = time.perf_counter()
+    summary = tag_paths(paths, model, outdir, jobs=jobs, threshold=threshold,
+                        min_share=min_share, max_error=max_error, top_terms=top_terms,
+                        batch_size=batch_size, text_column=text_column, id_column=id_column,
+                        progress=progress)
+    seconds = time.perf_counter() - start
+    info(f"tagged {summary.documents} documents from {summary.files} file(s) "
+         f"({summary.tagged} new, {summary.documents - summary.tagged} from the previous run; "
+         f"{summary.unassigned} unassigned, {summary.errors} error(s)) in {seconds:.1f} s "
+         f"→ {outdir}")
+
+
+@main.command()
+@click.option("--model", "model_path", required=True, type=click.Path(exists=True),
+              help="A model written by 'topicnmf fit'.")
+@click.option("--input-format", type=click.Choice(("jsonl", "csv")),
+              help="Format of stdin [default: JSONL if the first line starts with '{'].")
+@click.option("--text-column", default="text", show_default=True,
+              help="CSV column (or JSONL field) holding the text.")
+@click.option("--id-column", help="CSV column (or JSONL field) holding ids [default: 'id' if "
+                                  "present, else stdin:LINE].")
+@tag_options
+def assign(model_path, input_format, text_column, id_column, threshold, min_share, max_error,
+           top_terms):
+    """Tag records streamed on stdin (JSONL or CSV): one JSON line out per record, flushed.
+
+    Each output line holds line, id, topic, label, share, unassigned, fit_error, shares and
+    recommended terms; a record that cannot be read gives {"line", "id", "invalid"} and the
+    stream goes on.
+
+    \b
+    Example:
+      topicnmf assign --model /tmp/m < new_tickets.jsonl > assigned.jsonl
+    """
+    from .export import json_line
+    from .model import TopicModel
+    from .tagging import TagSettings, assign as assign_stream
+
+    model = TopicModel.load(model_path)
+    settings = TagSettings(threshold=threshold, min_share=min_share, max_error=max_error,
+                           top_terms=top_terms)
+    out = sys.stdout
+    for row in assign_stream(model, sys.stdin, input_format=input_format,
+                             text_column=text_column, id_column=id_column, settings=settings):
+        out.write(json_line(row))
+        out.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ from . import factorize as fz
 from .corpus import Corpus, Document
 from .errors import InputError, NotFittedError
 from .preprocess import Preprocessor, parse_ngram_range, read_stop_words
+from .seeding import SEED_WEIGHT, check_seed_topics, guided_factorize, resolve_seed_terms
 from .vectorize import Vectorizer
 
 
@@ -65,6 +66,15 @@ class TopicModel:
         E.g. ``(1, 2)`` or ``"1-2"``.
     min_df, max_df, max_features, sublinear_tf, use_idf
         Vocabulary and weighting, see :class:`topicnmf.vectorize.Vectorizer`.
+    seed_topics : dict of {str: list of str}, optional
+        Categories you already know, e.g. ``{"Billing": ["refund", "invoice"]}``: they become
+        topics ``0, 1, ...`` in the given order, named after their keys, with their seed words
+        among their top terms; the other topics are discovered freely. Seed words are
+        preprocessed like the corpus; unknown words give a warning. See
+        :mod:`topicnmf.seeding` for the method (custom init + seed pseudo-documents; ``init``
+        is not used then).
+    seed_weight : float
+        Pull of each seed topic's words, as a fraction of the corpus (default 0.02).
 
     Attributes
     ----------
@@ -97,7 +107,8 @@ class TopicModel:
     def __init__(self, n_topics=10, *, solver="cd", loss="frobenius", init="nndsvda",
                  max_iter=400, tol=1e-4, random_state=None, stem=False, stop_words="english",
                  extra_stop_words=None, ngram_range=(1, 1), min_df=2, max_df=0.95,
-                 max_features=None, sublinear_tf=False, use_idf=True):
+                 max_features=None, sublinear_tf=False, use_idf=True, seed_topics=None,
+                 seed_weight=SEED_WEIGHT):
         self.n_topics = n_topics
         self.solver = solver
         self.loss = loss
@@ -114,12 +125,15 @@ class TopicModel:
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
         self.use_idf = use_idf
+        self.seed_topics = seed_topics
+        self.seed_weight = seed_weight
 
     # -- scikit-learn conventions ------------------------------------------------------------
 
     _PARAM_NAMES = ("n_topics", "solver", "loss", "init", "max_iter", "tol", "random_state",
                     "stem", "stop_words", "extra_stop_words", "ngram_range", "min_df",
-                    "max_df", "max_features", "sublinear_tf", "use_idf")
+                    "max_df", "max_features", "sublinear_tf", "use_idf", "seed_topics",
+                    "seed_weight")
 
     def get_params(self, deep=True) -> dict:
         return {name: getattr(self, name) for name in self._PARAM_NAMES}
@@ -161,10 +175,11 @@ class TopicModel:
         if isinstance(self.n_topics, (int, np.integer)) and self.n_topics > len(docs):
             raise InputError(f"k={self.n_topics} is larger than the number of documents "
                              f"({len(docs)}); choose k <= {len(docs)}")
+        seed_topics = check_seed_topics(self.seed_topics, self.n_topics) if self.seed_topics else {}
         start = time.perf_counter()
         vectorizer = self._make_vectorizer()
         V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
-        self._fit_matrix(V)
+        self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer))
         self.mode_ = "text"
         self.vectorizer_ = vectorizer
         self.document_ids_ = [d.id for d in docs]
@@ -177,19 +192,24 @@ class TopicModel:
         """Fit and return ``H`` of shape (n_topics, n_documents) for the training documents."""
         return self.fit(documents).H_
 
-    def _fit_matrix(self, V, W_init=None, H_init=None):
-        init = "custom" if W_init is not None else self.init
-        W, _, n_iter = fz.factorize(V, self.n_topics, solver=self.solver, beta_loss=self.loss,
-                                    init=init, max_iter=self.max_iter, tol=self.tol,
-                                    random_state=self.random_state, W_init=W_init,
-                                    H_init=H_init)
+    def _fit_matrix(self, V, seeds=()):
+        if seeds:
+            W, n_iter = guided_factorize(V, self.n_topics, seeds, solver=self.solver,
+                                         beta_loss=self.loss, max_iter=self.max_iter,
+                                         tol=self.tol, random_state=self.random_state,
+                                         weight=self.seed_weight)
+        else:
+            W, _, n_iter = fz.factorize(V, self.n_topics, solver=self.solver,
+                                        beta_loss=self.loss, init=self.init,
+                                        max_iter=self.max_iter, tol=self.tol,
+                                        random_state=self.random_state)
         # Memberships are recomputed with the final W by the same projection that `transform`
         # uses, so a training document transformed again gets exactly its H_ column.
         H = fz.project(V, W, beta_loss=self.loss)
         fz.warn_if_degenerate(H)
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
         self.reconstruction_err_ = fz.reconstruction_error(V, W, H)
-        self.topic_labels_ = [None] * self.n_topics
+        self.topic_labels_ = [name for name, _ in seeds] + [None] * (self.n_topics - len(seeds))
 
     def transform(self, documents):
         """Memberships of new documents with the topics held fixed.

@@ -92,6 +92,8 @@ def _jsonable(params: dict) -> dict:
             value = os.fspath(value)
         elif isinstance(value, np.integer):
             value = int(value)
+        elif isinstance(value, dict):            # e.g. seed_topics: keep the order (sort_keys)
+            value = [[k, v] for k, v in value.items()]
         out[key] = value
     return out
 

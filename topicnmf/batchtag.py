@@ -1,0 +1,253 @@
+"""``tag``: tag folders and files with a fitted model, resumably, in parallel, atomically.
+
+Work is cut into batches (``batch_size`` loose files, or ``batch_size`` rows of a table) that
+workers tag independently; results are committed to the journal (:mod:`topicnmf.tagstate`) in
+order, and the outputs are written at the end from the journal alone, ordered by input (path
+order, then row order), never by completion order. So a rerun after a crash resumes, a rerun
+after adding files tags only the new or changed ones, and ``jobs=N`` gives the same bytes as
+``jobs=1``. Source files are only read.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus import load_corpus, read_file_document
+from .errors import InputError, TopicNMFError
+from .export import csv_text, write_atomic
+from .tagging import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
+from .tagstate import Journal, entry, file_sha256, fingerprint, list_inputs
+
+BATCH_SIZE = 1024
+OUTPUTS = ("doc-topics.csv", "topic-terms.csv", "tags.jsonl", "errors.csv")
+
+
+@dataclass(frozen=True)
+class TagSummary:
+    """What a ``tag`` run did."""
+
+    files: int          # input files found
+    documents: int      # documents tagged in the outputs
+    tagged: int         # documents tagged in this run (the rest came from the journal)
+    unassigned: int
+    errors: int         # rows of errors.csv
+    outdir: str
+
+
+def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_error=None,
+        top_terms=None, batch_size=BATCH_SIZE, text_column="text", id_column=None,
+        encoding="utf-8", progress=None) -> TagSummary:
+    """Tag every document below ``paths`` and write the results to ``outdir``.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        Folders (recursive: .txt .md .rst .html .eml), such files, and CSV/TSV/JSONL tables
+        (optionally .gz; ids as in :func:`topicnmf.load_corpus`, repeats numbered ``id#2``).
+    model : TopicModel
+    outdir : str or Path
+        Gets ``doc-topics.csv`` (doc_id, topic, label, share: every topic with share >=
+        ``threshold``, or one 'unassigned' row), ``topic-terms.csv`` (topic, label, rank,
+        term, weight), ``tags.jsonl`` (one object per document, see
+        :meth:`topicnmf.tagging.RowMaker.tag_row`), ``errors.csv`` (path, reason) and the journal
+        ``.tag-state.jsonl``. Each output is replaced atomically.
+    jobs : int
+        Worker processes; the output does not depend on it.
+    threshold, min_share, max_error, top_terms
+        See :class:`topicnmf.tagging.TagSettings` (None: its default).
+    batch_size : int
+        Documents per batch: the unit of parallel work and of progress saved to the journal.
+    text_column, id_column, encoding
+        How to read tables and files.
+    progress : callable, optional
+        Wraps an iterable of documents, e.g. ``tqdm``.
+
+    Returns
+    -------
+    TagSummary
+
+    Examples
+    --------
+    >>> tag(["inbox/"], TopicModel.load("m"), "out", jobs=2)  # doctest: +SKIP
+    TagSummary(files=120, documents=120, tagged=120, unassigned=3, errors=1, outdir='out')
+    """
+    settings = TagSettings(**{k: v for k, v in dict(
+        threshold=threshold, min_share=min_share, max_error=max_error,
+        top_terms=top_terms).items() if v is not None})
+    if not isinstance(jobs, int) or jobs < 1 or not isinstance(batch_size, int) or batch_size < 1:
+        raise InputError(f"jobs={jobs}, batch_size={batch_size}: both must be integers >= 1")
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"{outdir} exists and is not a folder; choose another output folder")
+    inputs = list_inputs(paths)
+    if not inputs:
+        raise InputError("no documents to tag in " + ", ".join(map(str, paths))
+                         + " (looked for .txt .md .rst .html .eml .csv .tsv .jsonl)")
+    outdir.mkdir(parents=True, exist_ok=True)
+    reading = dict(text_column=text_column, id_column=id_column, encoding=encoding)
+    vec = model.vectorizer_
+    tagger = Tagger(model, settings)
+    stamp = fingerprint(model.W_.tobytes(), vec.idf_.tobytes(), vec.to_dict(), model.loss,
+                        tagger.rows.labels, settings.__dict__, reading)
+    journal = Journal(outdir, stamp)
+    try:
+        work, pending = _plan(inputs, journal, batch_size, reading)
+        results = _run(tagger, work, jobs, reading)
+        loop = progress(_each_doc(results, journal), total=pending, desc="tagging") \
+            if progress else _each_doc(results, journal)
+        summary = _write_outputs(inputs, journal, model, outdir, sum(loop))
+    finally:
+        journal.close(keep_keys={i.key for i in inputs})
+    return summary
+
+
+def _plan(inputs, journal, batch_size, reading):
+    """Work items for everything the journal does not already hold, and their document count."""
+    work, pending, loose = [], 0, []
+    for item in inputs:
+        if item.kind == "file":
+            if journal.lookup(item) is None:
+                old = journal.entries.get((item.key, 0))
+                loose.append((item, old["sha256"] if old else None))
+                if len(loose) == batch_size:
+                    work.append(("files", loose))
+                    pending, loose = pending + len(loose), []
+            continue
+        first = journal.lookup(item, 0, batch_size)              # same size and mtime
+        sha = first["sha256"] if first else file_sha256(item.path)
+        first = first or journal.lookup(item, 0, batch_size, sha)
+
+        def done(c, n):
+            e = journal.entries.get((item.key, c))
+            return (e is not None and e["sha256"] == sha and e["chunk_size"] == batch_size
+                    and e["chunks"] == n)
+
+        if first and all(done(c, first["chunks"]) for c in range(first["chunks"])):
+            continue
+        docs, errors = _read_table(item, reading)
+        parts = [docs[i:i + batch_size] for i in range(0, len(docs), batch_size)] or [[]]
+        for c, part in enumerate(parts):
+            if not done(c, len(parts)):
+                work.append(("chunk", (item, sha, c, len(parts), batch_size, part,
+                                       errors if c == 0 else [])))
+                pending += len(part)
+    if loose:
+        work.append(("files", loose))
+        pending += len(loose)
+    return work, pending
+
+
+def _read_table(item, reading):
+    """Documents of a CSV/TSV/JSONL input, and (path, reason) for what could not be read."""
+    fmt = item.kind
+    kw = (dict(text_field=reading["text_column"], id_field=reading["id_column"] or "id")
+          if fmt == "jsonl" else dict(text_column=reading["text_column"],
+                                      id_column=reading["id_column"]))
+    try:
+        corpus = load_corpus(item.path, format=fmt, encoding=reading["encoding"],
+                             duplicate_ids="number", **kw)
+    except TopicNMFError as exc:
+        return [], [(item.path, str(exc))]
+    return [(d.id, d.text) for d in corpus.documents], list(corpus.skipped)
+
+
+_TAGGER = None
+
+
+def _init_worker(tagger, limit_threads):
+    global _TAGGER
+    _TAGGER = tagger
+    if limit_threads:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+
+
+def _run(tagger, work, jobs, reading):
+    """Results of the work items, in order; in ``jobs`` processes when jobs > 1."""
+    if jobs == 1 or len(work) <= 1:
+        _init_worker(tagger, False)
+        yield from (_do(item, reading) for item in work)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ctx.Pool(min(jobs, len(work)), initializer=_init_worker,
+                  initargs=(tagger, True)) as pool:
+        yield from pool.imap(_Do(reading), work)
+
+
+class _Do:
+    def __init__(self, reading):
+        self.reading = reading
+
+    def __call__(self, item):
+        return _do(item, self.reading)
+
+
+def _do(item, reading):
+    """Tag one work item; returns its journal entries (``{"unchanged": True, ...}`` for a
+    touched file whose content hash is the one already journaled)."""
+    kind, payload = item
+    if kind == "chunk":
+        inp, sha, c, n, size, part, errors = payload
+        records = _TAGGER.output_lines([i for i, _ in part], [t for _, t in part]) if part else []
+        return [entry(inp, chunk=c, chunks=n, chunk_size=size, sha=sha, docs=records,
+                      errors=errors)]
+    out, docs, owners = [], [], []
+    for inp, old_sha in payload:
+        try:
+            sha = file_sha256(inp.path)
+        except OSError as exc:
+            out.append(entry(inp, sha=None, errors=[(inp.path, f"cannot read ({exc})")]))
+            continue
+        if sha == old_sha:
+            out.append({"key": inp.key, "unchanged": True, "item": inp})
+            continue
+        skipped = []
+        doc = read_file_document(inp.path, inp.doc_id, skipped, encoding=reading["encoding"])
+        out.append(entry(inp, sha=sha, errors=skipped))
+        if doc is not None:
+            docs.append(doc)
+            owners.append(out[-1])
+    records = _TAGGER.output_lines([d.id for d in docs], [d.text for d in docs]) if docs else []
+    for owner, record in zip(owners, records):
+        owner["docs"] = [record]
+    return out
+
+
+def _each_doc(results, journal):
+    """Commit each batch of results to the journal; yield 1 per document tagged now and 0 per
+    document or file that needed no tagging (touched but unchanged, or unreadable)."""
+    for entries in results:
+        fresh = []
+        for e in entries:
+            if e.get("unchanged"):
+                fresh.append(dict(journal.entries[(e["key"], 0)], size=e["item"].size,
+                                  mtime_ns=e["item"].mtime_ns))
+            else:
+                fresh.append(e)
+        journal.commit(fresh)
+        for e, new in zip(entries, fresh):
+            count = len(new["docs"])
+            yield from [0 if e.get("unchanged") else 1] * count if count else [0]
+
+
+def _write_outputs(inputs, journal, model, outdir, tagged) -> TagSummary:
+    docs, errors = [], []
+    for item in inputs:
+        first = journal.entries.get((item.key, 0))
+        for c in range(first["chunks"] if first else 0):
+            e = journal.entries[(item.key, c)]
+            docs.extend(e["docs"])
+            errors.extend(e["errors"])
+    write_atomic(outdir / "doc-topics.csv", csv_text([], DOC_TOPIC_COLUMNS)
+                 + "".join(rows for _, rows, _ in docs))
+    write_atomic(outdir / "topic-terms.csv", csv_text(topic_term_rows(model)))
+    write_atomic(outdir / "tags.jsonl", "".join(line for line, _, _ in docs))
+    write_atomic(outdir / "errors.csv",
+                 csv_text([{"path": p, "reason": r} for p, r in errors], ["path", "reason"]))
+    return TagSummary(files=len(inputs), documents=len(docs), tagged=tagged,
+                      unassigned=sum(u for _, _, u in docs), errors=len(errors),
+                      outdir=os.fspath(outdir))

@@ -193,7 +193,8 @@ def test_dates_give_shares_over_time(tmp_path):
     dates = [f"2024-{1 + i // 8:02d}-{1 + i % 8:02d}" for i in range(24)]
     model = texts_model([f"d{i}" for i in range(24)], texts, dates=dates)
     html = report(model)
-    assert re.search(r'<section id="time" class="panel"><h2>Over time</h2><div class=""><figure><svg', html)
+    assert re.search(r'<section id="time" class="panel"><h2>Over time</h2><div class="">'
+                     r'<figure><svg', html)
     out = tmp_path / "shares.png"
     model.save(tmp_path / "m")
     assert run("plot", tmp_path / "m", "--kind", "shares", "-o", out).exit_code == 0

@@ -99,6 +99,22 @@ def corpus_options(func):
     return func
 
 
+def picture_options(func):
+    """Options shared by the commands that draw: bar-chart length and the document map."""
+    options = [
+        click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="Terms per topic in the bar charts."),
+        click.option("--max-map-documents", type=click.IntRange(min=1), default=2000,
+                     show_default=True,
+                     help="Documents drawn in the document map (a sample above)."),
+        click.option("--seed", "random_state", type=int, default=0, show_default=True,
+                     help="Seed of the document map's sample and layout."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def read_corpus(path, input_format, text_column, id_column, label_column, date_column,
                 duplicate_ids="error"):
     from .corpus import detect_format, load_corpus
@@ -224,19 +240,14 @@ def topics(model_path, top, fmt):
 @click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="HTML file to write (replaced atomically).")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Terms per topic in the bar charts.")
 @click.option("--documents", type=click.IntRange(min=1), default=5, show_default=True,
               help="Most typical documents listed per topic.")
 @click.option("--similar", type=click.IntRange(min=1), default=3, show_default=True,
               help="Most similar topics listed per topic.")
-@click.option("--max-map-documents", type=click.IntRange(min=1), default=2000,
-              show_default=True, help="Documents drawn in the document map (a sample above).")
-@click.option("--seed", "random_state", type=int, default=0, show_default=True,
-              help="Seed of the document map's sample and layout.")
 @click.option("--title", help="Title of the report [default: k topics in N documents].")
 @click.option("--images", type=click.Choice(("svg", "png")), default="svg", show_default=True,
               help="Embed the pictures as inline SVG or as PNG.")
+@picture_options
 def report(model_path, output, top, documents, similar, max_map_documents, random_state, title,
            images):
     """Write one self-contained HTML report of a model: overview, maps, heatmap, every topic.
@@ -272,12 +283,7 @@ def report(model_path, output, top, documents, similar, max_map_documents, rando
 @click.option("--format", "fmt", type=click.Choice(("png", "svg")),
               help="Picture format [default: from the -o suffix, else png].")
 @click.option("--topic", type=click.IntRange(min=0), help="With --kind terms: only this topic.")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Terms per topic in the bar charts.")
-@click.option("--max-map-documents", type=click.IntRange(min=1), default=2000,
-              show_default=True, help="Documents drawn in the document map (a sample above).")
-@click.option("--seed", "random_state", type=int, default=0, show_default=True,
-              help="Seed of the document map's sample and layout.")
+@picture_options
 def plot(model_path, kind, output, fmt, topic, top, max_map_documents, random_state):
     """Draw one picture of a model as PNG or SVG, e.g. for slides.
 

@@ -48,6 +48,13 @@ def topic_similarity(W) -> np.ndarray:
     return S
 
 
+def document_shares(H) -> np.ndarray:
+    """Columns of ``H`` (k × documents) scaled to sum to 1; all-zero columns stay zero."""
+    H = np.asarray(H, dtype=np.float64)
+    totals = H.sum(axis=0)
+    return np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
+
+
 def _fix_signs(X) -> np.ndarray:
     """Flip each column so its largest-magnitude entry is positive (eigenvectors have no sign)."""
     if X.size == 0:
@@ -83,13 +90,12 @@ def document_map_layout(H, max_documents=2000, random_state=0):
         Columns of ``H`` shown, ascending.
     xy : ndarray of shape (n, 2)
     """
-    H = np.asarray(H, dtype=np.float64)
-    totals = H.sum(axis=0)
-    indices = np.flatnonzero(totals > 0)
+    S = document_shares(H)
+    indices = np.flatnonzero(S.sum(axis=0) > 0)
     if indices.size > max_documents:
         rng = np.random.default_rng(random_state)
         indices = np.sort(rng.choice(indices, max_documents, replace=False))
-    X = (H[:, indices] / totals[indices]).T
+    X = S[:, indices].T
     if indices.size >= 10:
         from sklearn.manifold import TSNE
 
@@ -128,13 +134,11 @@ def monthly_shares(H, dates):
         Rows sum to 1 (or 0 for a month whose documents are all unassigned).
     counts : ndarray of int of shape (n_months,)
     """
-    H = np.asarray(H, dtype=np.float64)
+    S = document_shares(H)
     keys = [month_of(d) for d in dates]
     months = sorted({m for m in keys if m is not None})
     row = {m: i for i, m in enumerate(months)}
-    totals = H.sum(axis=0)
-    S = np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
-    shares = np.zeros((len(months), H.shape[0]))
+    shares = np.zeros((len(months), S.shape[0]))
     counts = np.zeros(len(months), dtype=int)
     for j, m in enumerate(keys):
         if m is not None:

@@ -17,6 +17,7 @@ import logging
 import re
 from dataclasses import dataclass
 from html import escape
+from importlib import resources
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from .reconstruction import top_n
 
 logger = logging.getLogger("topicnmf")
 IMAGE_FORMATS = ("svg", "png")
+_DATA = resources.files(__package__) / "data"
+SCRIPT = (_DATA / "report.js").read_text("utf-8")   # the search box; its hash goes in the CSP
+CSS = (_DATA / "report.css").read_text("utf-8")
 MAX_MEMBERSHIP_ROWS = 1000
 
 
@@ -96,7 +100,7 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     words = plots.wording(model)
     W, H, k = model.W_, model.H_, model.n_topics
     totals = H.sum(axis=0)
-    shares = np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
+    shares = plots.document_shares(H)
     ids = list(model.document_ids_)
     snippets = list(getattr(model, "snippets_", None) or [""] * len(ids))
     coherence, diversity = quality_figures(model)
@@ -116,7 +120,8 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     months, month_shares, _ = plots.monthly_shares(H, plots.document_dates(model))
     return Report(
         title=title or f"{k} {words['topics']} in {len(ids):,} {words['documents']}",
-        n_documents=len(ids), words=words, overview=_overview(model, words, totals), parameters=_parameters(model),
+        n_documents=len(ids), words=words, overview=_overview(model, words, totals),
+        parameters=_parameters(model),
         diversity=diversity, topics=sections, colors=plots.topic_colors(k), similarity=S,
         topic_map=plots.topic_map_layout(W), document_map=xy,
         document_map_topics=model.dominant_topics()[shown], months=months,
@@ -320,7 +325,8 @@ def _topics_html(report, figures) -> str:
             f"{_e(w['topic'].capitalize())} {t.topic} · {_e(t.label)}</h3>"
             f'<p class="meta">{_e(meta)}</p><div class="grid2">{chart}<div>'
             f"<h4>Most typical {_e(w['documents'])}</h4><table class=\"docs\"><thead><tr>"
-            f"<th>{_e(w['document'])}</th><th>first line</th><th class=\"num\">share</th></tr></thead>"
+            f"<th>{_e(w['document'])}</th><th>first line</th><th class=\"num\">share</th>"
+            f"</tr></thead>"
             f"<tbody>{rows}</tbody></table>"
             f"<h4>Most similar {_e(w['topics'])}</h4><ul class=\"similar\">{near}</ul>"
             f"</div></div></article>")
@@ -345,68 +351,3 @@ def _memberships_html(report) -> str:
 def _script_hash() -> str:
     digest = hashlib.sha256(SCRIPT.encode("utf-8")).digest()
     return "sha256-" + base64.b64encode(digest).decode("ascii")
-
-
-SCRIPT = """
-(function () {
-  var box = document.getElementById("filter-box"), input = document.getElementById("filter");
-  var count = document.getElementById("filter-count");
-  var topics = Array.prototype.slice.call(document.querySelectorAll("article.topic"));
-  if (!box || !input) { return; }
-  box.hidden = false;
-  input.addEventListener("input", function () {
-    var query = input.value.trim().toLowerCase(), shown = 0;
-    topics.forEach(function (article) {
-      var hit = !query || article.getAttribute("data-search").indexOf(query) >= 0;
-      article.hidden = !hit;
-      if (hit) { shown += 1; }
-    });
-    count.textContent = query ? shown + " of " + topics.length + " shown" : "";
-  });
-})();
-"""
-
-CSS = """
-:root { --ink: #1f2328; --muted: #59636e; --line: #d8dee4; --bg: #f6f8fa; }
-* { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1280px; padding: 0 24px 40px; color: var(--ink);
-  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-  sans-serif; }
-header { padding: 20px 0 8px; border-bottom: 1px solid var(--line); }
-h1 { font-size: 26px; margin: 0 0 10px; }
-h2 { font-size: 20px; margin: 0 0 12px; }
-h3 { font-size: 17px; margin: 0 0 4px; }
-h4 { font-size: 14px; margin: 8px 0 4px; color: var(--muted); }
-nav { display: flex; flex-wrap: wrap; gap: 6px; }
-.chip { border: 2px solid; border-radius: 14px; padding: 1px 10px; font-size: 13px;
-  color: var(--ink); text-decoration: none; background: #fff; }
-.panel { padding: 18px 0; border-bottom: 1px solid var(--line); }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
-.card { background: var(--bg); border-radius: 8px; padding: 10px 12px; }
-.card .value { font-size: 21px; font-weight: 600; }
-.card .name { font-size: 12.5px; color: var(--muted); }
-details { margin-top: 10px; }
-.grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.2fr); gap: 18px;
-  align-items: start; }
-figure { margin: 0; }
-figure svg, figure img { max-width: 100%; height: auto; display: block; }
-article.topic { padding: 16px 0; border-top: 1px solid var(--line); }
-.meta { color: var(--muted); margin: 0 0 8px; font-size: 13.5px; }
-.swatch { display: inline-block; width: 13px; height: 13px; border-radius: 3px;
-  margin-right: 8px; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line);
-  vertical-align: top; overflow-wrap: break-word; }
-table.params { width: auto; }
-td.id { min-width: 9em; overflow-wrap: anywhere; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
-  font-size: 12px; }
-.num { text-align: right; color: var(--muted); font-variant-numeric: tabular-nums;
-  white-space: nowrap; }
-ul.similar { margin: 0; padding-left: 18px; font-size: 13.5px; }
-.filter { margin: 0 0 10px; }
-.filter input { font: inherit; padding: 5px 9px; width: min(420px, 100%);
-  border: 1px solid var(--line); border-radius: 6px; }
-[hidden] { display: none !important; }
-footer { color: var(--muted); font-size: 12px; padding-top: 14px; }
-@media (max-width: 860px) { .grid2 { grid-template-columns: 1fr; } }
-"""

@@ -213,9 +213,10 @@ def terms_grid_figure(topics, colors, *, columns=3, xlabel="weight in topic"):
 def topic_map_figure(xy, sizes, labels, colors, *, what="topics"):
     """Topics as numbered bubbles at ``xy`` (k × 2), area ∝ ``sizes``; labels in a legend."""
     sizes = np.asarray(sizes, dtype=np.float64)
-    area = 200 + 2300 * sizes / max(sizes.max(initial=0), 1)
+    k = len(sizes)
+    area = 150 + 2300 * min(1.0, 12 / max(k, 1)) * sizes / max(sizes.max(initial=0), 1)
     with _rc():
-        fig = _figure(8.0, 5.0)
+        fig = _figure(8.0, max(5.0, 0.15 * k))     # room for one legend line per topic
         ax = fig.add_subplot()
         for z, (x, y) in enumerate(xy):
             ax.scatter([x], [y], s=area[z], color=colors[z], alpha=0.6, edgecolors="#333333",

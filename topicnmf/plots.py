@@ -81,8 +81,9 @@ def document_map_layout(H, max_documents=2000, random_state=0):
     """2-D embedding of the documents' topic shares (columns of ``H`` scaled to sum 1).
 
     Documents with all-zero memberships are left out; above ``max_documents`` a fixed random
-    sample (by ``random_state``) is drawn. t-SNE (scikit-learn, ``init='pca'``) is used from
-    10 documents on, plain PCA below that.
+    sample (by ``random_state``) is drawn. t-SNE (scikit-learn, ``init='pca'``, one thread so
+    the result does not depend on the machine's thread count) is used from 10 documents on,
+    plain PCA below that.
 
     Returns
     -------
@@ -98,10 +99,14 @@ def document_map_layout(H, max_documents=2000, random_state=0):
     X = S[:, indices].T
     if indices.size >= 10:
         from sklearn.manifold import TSNE
+        from threadpoolctl import threadpool_limits
 
         perplexity = min(30.0, (indices.size - 1) / 3.0)
-        xy = TSNE(2, perplexity=perplexity, init="pca", max_iter=500,
-                  random_state=random_state).fit_transform(X)
+        # One thread: parallel sums would make the layout depend on the thread count (and
+        # two busy cores are faster with one thread than with two fighting).
+        with threadpool_limits(1):
+            xy = TSNE(2, perplexity=perplexity, init="pca", max_iter=500,
+                      random_state=random_state).fit_transform(X)
     else:
         centred = X - X.mean(axis=0)
         U, s, _ = np.linalg.svd(centred, full_matrices=False)
@@ -222,7 +227,7 @@ def topic_map_figure(xy, sizes, labels, colors, *, what="topics"):
             ax.scatter([x], [y], s=area[z], color=colors[z], alpha=0.6, edgecolors="#333333",
                        linewidths=0.6, label=f"{z} {plain(labels[z], 30)}")
             ax.annotate(str(z), (x, y), ha="center", va="center", fontsize=9, weight="bold")
-        legend = fig.legend(loc="outside right upper", fontsize=7, frameon=False)
+        legend = fig.legend(loc="outside right upper", fontsize=8, frameon=False)
         for handle in legend.legend_handles:
             handle.set_sizes([40])
         _map_axes(ax, xy, f"Map of {what} (closer = more similar; area = size)")

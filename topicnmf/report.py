@@ -186,8 +186,7 @@ def quality_figures(model, top=10):
 
 def render_html(report: Report, *, images="svg") -> str:
     """The report as one HTML document (str); ``images`` 'svg' (inline) or 'png' (base64)."""
-    if images not in IMAGE_FORMATS:
-        raise InputError(f"images={images!r}: choose one of {', '.join(IMAGE_FORMATS)}")
+    _check_images(images)
     w = report.words
     figures = _Figures(images)
     labels = [t.label for t in report.topics]
@@ -217,10 +216,10 @@ def render_html(report: Report, *, images="svg") -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             f'img-src data:; style-src \'unsafe-inline\'; script-src \'{_script_hash()}\'">\n'
-            f'<meta name="generator" content="topicnmf">\n'
+            f'<meta name="generator" content="topicnmf">\n<link rel="icon" href="data:,">\n'
             f"<title>{_e(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            f"{body}\n<footer>Made with topicnmf. V (terms × documents) ≈ W · H; "
-            f"open offline, no network needed.</footer>\n"
+            f"{body}\n<footer>Made with topicnmf: V ({_e(w['terms'])} × {_e(w['documents'])}) "
+            f"≈ W · H. This file needs no network.</footer>\n"
             f"<script>{SCRIPT}</script>\n</body>\n</html>\n")
 
 
@@ -236,12 +235,16 @@ def report(model, *, top=10, documents=5, similar=3, max_map_documents=2000, ran
     >>> from topicnmf.export import write_atomic
     >>> write_atomic("report.html", report(model))      # doctest: +SKIP
     """
-    if images not in IMAGE_FORMATS:
-        raise InputError(f"images={images!r}: choose one of {', '.join(IMAGE_FORMATS)}")
+    _check_images(images)
     data = build_report(model, top=top, documents=documents, similar=similar,
                         max_map_documents=max_map_documents, random_state=random_state,
                         title=title)
     return render_html(data, images=images)
+
+
+def _check_images(images):
+    if images not in IMAGE_FORMATS:
+        raise InputError(f"images={images!r}: choose one of {', '.join(IMAGE_FORMATS)}")
 
 
 def _e(value) -> str:

@@ -18,6 +18,7 @@ from . import __version__
 from .errors import TopicNMFError
 
 CORPUS_FORMATS = ("folder", "csv", "tsv", "jsonl", "lines")
+PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.plots.KINDS
 
 
 class _Group(click.Group):
@@ -92,6 +93,22 @@ def corpus_options(func):
         click.option("--duplicate-ids", type=click.Choice(("error", "first", "number")),
                      default="error", show_default=True,
                      help="A repeated id: stop, keep the first, or number repeats (id#2)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def picture_options(func):
+    """Options shared by the commands that draw: bar-chart length and the document map."""
+    options = [
+        click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="Terms per topic in the bar charts."),
+        click.option("--max-map-documents", type=click.IntRange(min=1), default=2000,
+                     show_default=True,
+                     help="Documents drawn in the document map (a sample above)."),
+        click.option("--seed", "random_state", type=int, default=0, show_default=True,
+                     help="Seed of the document map's sample and layout."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -501,6 +518,73 @@ def assign(model_path, input_format, text_column, id_column, threshold, min_shar
                              text_column=text_column, id_column=id_column, settings=settings):
         out.write(json_line(row))
         out.flush()
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="HTML file to write (replaced atomically).")
+@click.option("--documents", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Most typical documents listed per topic.")
+@click.option("--similar", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Most similar topics listed per topic.")
+@click.option("--title", help="Title of the report [default: k topics in N documents].")
+@click.option("--images", type=click.Choice(("svg", "png")), default="svg", show_default=True,
+              help="Embed the pictures as inline SVG or as PNG.")
+@picture_options
+def report(model_path, output, top, documents, similar, max_map_documents, random_state, title,
+           images):
+    """Write one self-contained HTML report of a model: overview, maps, heatmap, every topic.
+
+    The file opens offline in any browser (no CDN, no server, no network); the static parts
+    need no JavaScript.
+
+    \b
+    Example:
+      topicnmf report /tmp/m -o report.html
+    """
+    from .export import write_atomic
+    from .model import TopicModel
+    from .report import report as make_report
+
+    start = time.perf_counter()
+    model = TopicModel.load(model_path)
+    html = make_report(model, top=top, documents=documents, similar=similar,
+                       max_map_documents=max_map_documents, random_state=random_state,
+                       title=title, images=images)
+    write_atomic(output, html)
+    info(f"wrote a report of {model.n_topics} topics ({len(html.encode('utf-8')) / 1e6:.1f} MB, "
+         f"{time.perf_counter() - start:.1f} s) → {output}")
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
+@click.option("--kind", type=click.Choice(PLOT_KINDS), default="terms", show_default=True,
+              help="Top-term bars, topic map, document map, similarity heatmap, or topic "
+                   "shares by month (needs dates).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="Picture file to write (replaced atomically).")
+@click.option("--format", "fmt", type=click.Choice(("png", "svg")),
+              help="Picture format [default: from the -o suffix, else png].")
+@click.option("--topic", type=click.IntRange(min=0), help="With --kind terms: only this topic.")
+@picture_options
+def plot(model_path, kind, output, fmt, topic, top, max_map_documents, random_state):
+    """Draw one picture of a model as PNG or SVG, e.g. for slides.
+
+    \b
+    Example:
+      topicnmf plot /tmp/m --kind map -o map.png
+    """
+    from .export import write_atomic
+    from .model import TopicModel
+    from .plots import plot as make_plot
+
+    fmt = fmt or ("svg" if str(output).lower().endswith(".svg") else "png")
+    model = TopicModel.load(model_path)
+    data = make_plot(model, kind, topic=topic, top=top, format=fmt,
+                     max_map_documents=max_map_documents, random_state=random_state)
+    write_atomic(output, data)
+    info(f"wrote {kind} ({fmt}, {len(data) / 1e3:.0f} kB) → {output}")
 
 
 if __name__ == "__main__":  # pragma: no cover

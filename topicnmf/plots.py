@@ -1,0 +1,400 @@
+"""Pictures of a fitted model: top-term bars, topic and document maps, a similarity heatmap and
+topic shares over time, drawn with matplotlib and returned as deterministic SVG or PNG bytes.
+
+Two halves: *layouts* (plain numpy: similarities, a 2-D map of topics by classical MDS, a 2-D
+map of documents by t-SNE, monthly shares) and *figures* (matplotlib ``Figure`` objects built
+without pyplot, so importing this module never changes the user's backend). :func:`plot` joins
+them for one picture; the HTML report (``topicnmf.report``) uses the same pieces.
+Orientation as everywhere: ``W`` terms × k, ``H`` k × documents.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+
+from .errors import InputError
+
+KINDS = ("terms", "map", "documents", "heatmap", "shares")
+FORMATS = ("png", "svg")
+PNG_DPI = 150
+_RC = {"svg.hashsalt": "topicnmf", "svg.fonttype": "path", "font.size": 9,
+       "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": 10,
+       "axes.titleweight": "bold", "figure.dpi": 100, "savefig.bbox": None}
+_DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})(?:\D|$)")
+
+
+# -- layouts -----------------------------------------------------------------------------------
+
+def topic_similarity(W) -> np.ndarray:
+    """Cosine similarity of the topics' term weights, shape (k, k), 1 on the diagonal.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_terms, k)
+
+    Examples
+    --------
+    >>> topic_similarity(np.array([[1.0, 0.0], [1.0, 1.0]])).round(3).tolist()
+    [[1.0, 0.707], [0.707, 1.0]]
+    """
+    W = np.asarray(W, dtype=np.float64)
+    norms = np.linalg.norm(W, axis=0)
+    unit = W / np.where(norms > 0, norms, 1.0)
+    S = np.clip(unit.T @ unit, 0.0, 1.0)
+    np.fill_diagonal(S, 1.0)
+    return S
+
+
+def document_shares(H) -> np.ndarray:
+    """Columns of ``H`` (k × documents) scaled to sum to 1; all-zero columns stay zero."""
+    H = np.asarray(H, dtype=np.float64)
+    totals = H.sum(axis=0)
+    return np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
+
+
+def _fix_signs(X) -> np.ndarray:
+    """Flip each column so its largest-magnitude entry is positive (eigenvectors have no sign)."""
+    if X.size == 0:
+        return X
+    pivots = X[np.abs(X).argmax(axis=0), np.arange(X.shape[1])]
+    return X * np.where(pivots < 0, -1.0, 1.0)
+
+
+def topic_map_layout(W) -> np.ndarray:
+    """2-D positions of the topics, shape (k, 2): classical MDS on ``1 − cosine``.
+
+    Similar topics land close together; the axes themselves mean nothing.
+    """
+    D2 = (1.0 - topic_similarity(W)) ** 2
+    k = D2.shape[0]
+    J = np.eye(k) - 1.0 / k
+    lam, U = np.linalg.eigh(-0.5 * J @ D2 @ J)
+    order = np.argsort(lam)[::-1][:2]
+    xy = _fix_signs(U[:, order]) * np.sqrt(np.clip(lam[order], 0.0, None))
+    return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))
+
+
+def document_map_layout(H, max_documents=2000, random_state=0):
+    """2-D embedding of the documents' topic shares (columns of ``H`` scaled to sum 1).
+
+    Documents with all-zero memberships are left out; above ``max_documents`` a fixed random
+    sample (by ``random_state``) is drawn. t-SNE (scikit-learn, ``init='pca'``, one thread so
+    the result does not depend on the machine's thread count) is used from 10 documents on,
+    plain PCA below that.
+
+    Returns
+    -------
+    indices : ndarray of int of shape (n,)
+        Columns of ``H`` shown, ascending.
+    xy : ndarray of shape (n, 2)
+    """
+    S = document_shares(H)
+    indices = np.flatnonzero(S.sum(axis=0) > 0)
+    if indices.size > max_documents:
+        rng = np.random.default_rng(random_state)
+        indices = np.sort(rng.choice(indices, max_documents, replace=False))
+    X = S[:, indices].T
+    if indices.size >= 10:
+        from sklearn.manifold import TSNE
+        from threadpoolctl import threadpool_limits
+
+        perplexity = min(30.0, (indices.size - 1) / 3.0)
+        # One thread: parallel sums would make the layout depend on the thread count (and
+        # two busy cores are faster with one thread than with two fighting).
+        with threadpool_limits(1):
+            xy = TSNE(2, perplexity=perplexity, init="pca", max_iter=500,
+                      random_state=random_state).fit_transform(X)
+    else:
+        centred = X - X.mean(axis=0)
+        U, s, _ = np.linalg.svd(centred, full_matrices=False)
+        xy = np.pad(_fix_signs(U[:, :2]) * s[:2], ((0, 0), (0, max(0, 2 - s[:2].size))))
+    return indices, xy
+
+
+def month_of(value):
+    """``'YYYY-MM'`` from an ISO-like date (``2024-03-09``, ``2024/3``, ...), else None."""
+    match = _DATE.match(str(value)) if value is not None else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return f"{match.group(1)}-{int(match.group(2)):02d}"
+
+
+def monthly_shares(H, dates):
+    """Average topic shares of the documents of each month.
+
+    Parameters
+    ----------
+    H : ndarray of shape (k, n_documents)
+    dates : sequence of str or None, length n_documents
+        Unparseable or missing dates are skipped.
+
+    Returns
+    -------
+    months : list of str
+        ``'YYYY-MM'``, ascending, only months that have documents.
+    shares : ndarray of shape (n_months, k)
+        Rows sum to 1 (or 0 for a month whose documents are all unassigned).
+    counts : ndarray of int of shape (n_months,)
+    """
+    S = document_shares(H)
+    keys = [month_of(d) for d in dates]
+    months = sorted({m for m in keys if m is not None})
+    row = {m: i for i, m in enumerate(months)}
+    shares = np.zeros((len(months), S.shape[0]))
+    counts = np.zeros(len(months), dtype=int)
+    for j, m in enumerate(keys):
+        if m is not None:
+            shares[row[m]] += S[:, j]
+            counts[row[m]] += 1
+    sums = shares.sum(axis=1, keepdims=True)
+    return months, np.divide(shares, sums, out=np.zeros_like(shares), where=sums > 0), counts
+
+
+# -- figures -----------------------------------------------------------------------------------
+
+def topic_colors(k) -> list:
+    """One hex colour per topic (tab10/tab20 up to 20 topics, evenly spaced hues beyond)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    if k <= 10:
+        return [to_hex(colormaps["tab10"](i)) for i in range(k)]
+    if k <= 20:
+        return [to_hex(colormaps["tab20"](i)) for i in range(k)]
+    return [to_hex(colormaps["turbo"](0.05 + 0.9 * i / (k - 1))) for i in range(k)]
+
+
+def plain(text, limit=40) -> str:
+    """Text safe for matplotlib (no mathtext from ``$``), shortened to ``limit`` characters."""
+    text = " ".join(str(text).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text.replace("$", r"\$")
+
+
+def _figure(width, height):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _bars(ax, terms, weights, color, title, xlabel):
+    y = np.arange(len(terms))
+    ax.barh(y, weights, color=color, height=0.7)
+    ax.set_yticks(y, [plain(t, 28) for t in terms])
+    ax.invert_yaxis()
+    ax.bar_label(ax.containers[0], fmt="%.3f", padding=2, fontsize=7, color="#555555")
+    ax.set_xlim(0, max(weights, default=0) * 1.25 or 1)
+    ax.set_xlabel(xlabel)
+    ax.tick_params(axis="y", length=0)
+    if title:
+        ax.set_title(plain(title, 48), loc="left")
+
+
+def terms_figure(terms, weights, *, color="#4c72b0", title=None, xlabel="weight in topic"):
+    """Horizontal bars of one topic's top terms, largest on top."""
+    with _rc():
+        fig = _figure(4.6, 0.6 + 0.24 * max(len(terms), 1))
+        _bars(fig.add_subplot(), terms, weights, color, title, xlabel)
+    return fig
+
+
+def terms_grid_figure(topics, colors, *, columns=3, xlabel="weight in topic"):
+    """Small bar charts of every topic; ``topics`` is a list of ``(title, terms, weights)``."""
+    rows = -(-len(topics) // columns)
+    top = max((len(t[1]) for t in topics), default=1)
+    with _rc():
+        fig = _figure(3.6 * columns, rows * (0.8 + 0.2 * top))
+        for i, (title, terms, weights) in enumerate(topics):
+            _bars(fig.add_subplot(rows, columns, i + 1), terms, weights, colors[i], title, xlabel)
+    return fig
+
+
+def topic_map_figure(xy, sizes, labels, colors, *, what="topics"):
+    """Topics as numbered bubbles at ``xy`` (k × 2), area ∝ ``sizes``; labels in a legend."""
+    sizes = np.asarray(sizes, dtype=np.float64)
+    k = len(sizes)
+    area = 150 + 2300 * min(1.0, 12 / max(k, 1)) * sizes / max(sizes.max(initial=0), 1)
+    with _rc():
+        fig = _figure(8.0, max(5.0, 0.15 * k))     # room for one legend line per topic
+        ax = fig.add_subplot()
+        for z, (x, y) in enumerate(xy):
+            ax.scatter([x], [y], s=area[z], color=colors[z], alpha=0.6, edgecolors="#333333",
+                       linewidths=0.6, label=f"{z} {plain(labels[z], 30)}")
+            ax.annotate(str(z), (x, y), ha="center", va="center", fontsize=9, weight="bold")
+        legend = fig.legend(loc="outside right upper", fontsize=8, frameon=False)
+        for handle in legend.legend_handles:
+            handle.set_sizes([40])
+        _map_axes(ax, xy, f"Map of {what} (closer = more similar; area = size)")
+    return fig
+
+
+def document_map_figure(xy, dominant, colors, *, what="documents", topic="topic"):
+    """Documents as dots at ``xy`` (n × 2), coloured by their dominant topic."""
+    dominant = np.asarray(dominant)
+    with _rc():
+        fig = _figure(6.4, 5.0)
+        ax = fig.add_subplot()
+        ax.scatter(xy[:, 0], xy[:, 1], s=6, c=[colors[z] for z in dominant], linewidths=0,
+                   alpha=0.8, rasterized=True)
+        for z in np.unique(dominant):   # topic numbers at the middle of their documents
+            cx, cy = np.median(xy[dominant == z], axis=0)
+            ax.annotate(str(z), (cx, cy), ha="center", va="center", fontsize=9, weight="bold",
+                        bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colors[z],
+                              "alpha": 0.85})
+        _map_axes(ax, xy, f"Map of {what} ({len(xy)} shown, colour = main {topic})")
+    return fig
+
+
+def _map_axes(ax, xy, title):
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, loc="left")
+    ax.margins(0.15)
+    ax.set_aspect("equal", adjustable="datalim")
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def heatmap_figure(S, labels, *, what="topics"):
+    """Topic × topic similarity as colours; the (trivial) diagonal is left blank."""
+    S = np.array(S, dtype=np.float64)
+    k = S.shape[0]
+    np.fill_diagonal(S, np.nan)
+    names = [f"{z} {plain(labels[z], 24)}" for z in range(k)]
+    side = min(3.0 + 0.32 * k, 14.0)
+    with _rc():
+        fig = _figure(side + 2.4, side)
+        ax = fig.add_subplot()
+        image = ax.imshow(S, cmap="viridis", vmin=0.0, vmax=max(np.nanmax(S, initial=0), 1e-9))
+        ax.set_xticks(range(k), [str(z) for z in range(k)], fontsize=7)
+        ax.set_yticks(range(k), names, fontsize=7)
+        if k <= 15:
+            for i in range(k):
+                for j in range(k):
+                    if i != j:
+                        ax.text(j, i, f"{S[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                                color="white" if S[i, j] < 0.6 * np.nanmax(S) else "black")
+        fig.colorbar(image, ax=ax, shrink=0.8, label="cosine of term weights")
+        ax.set_title(f"Similarity between {what}", loc="left")
+    return fig
+
+
+def shares_figure(months, shares, labels, colors, *, what="topic"):
+    """Stacked areas: the share of each topic in the documents of each month."""
+    x = np.arange(len(months))
+    with _rc():
+        fig = _figure(8.0, 4.2)
+        ax = fig.add_subplot()
+        ax.stackplot(x, np.asarray(shares).T, colors=colors,
+                     labels=[f"{z} {plain(labels[z], 24)}" for z in range(len(labels))])
+        step = max(1, len(months) // 12)
+        ax.set_xticks(x[::step], months[::step], rotation=45, ha="right", fontsize=7)
+        ax.set_ylim(0, 1)
+        ax.set_xlim(x[0], x[-1] if len(x) > 1 else x[0] + 1)
+        ax.set_ylabel("share of the month")
+        fig.legend(loc="outside right upper", fontsize=6, frameon=False)
+        ax.set_title(f"{what.capitalize()} shares over time", loc="left")
+    return fig
+
+
+def _rc():
+    import matplotlib
+
+    return matplotlib.rc_context(_RC)
+
+
+def figure_bytes(fig, format="svg") -> bytes:
+    """SVG or PNG bytes of a figure; the same figure always gives the same bytes."""
+    if format not in FORMATS:
+        raise InputError(f"format={format!r}: choose one of {', '.join(FORMATS)}")
+    metadata = {"Date": None} if format == "svg" else {"Software": None}
+    buf = io.BytesIO()
+    with _rc():
+        fig.savefig(buf, format=format, metadata=metadata, dpi=PNG_DPI if format == "png" else 72)
+    return buf.getvalue()
+
+
+# -- one picture of a model --------------------------------------------------------------------
+
+def plot(model, kind, *, topic=None, top=10, format="png", max_map_documents=2000,
+         random_state=0) -> bytes:
+    """One picture of a fitted model as PNG or SVG bytes.
+
+    Parameters
+    ----------
+    model : TopicModel
+    kind : {'terms', 'map', 'documents', 'heatmap', 'shares'}
+        Top-term bars (every topic, or only ``topic``), the topic map, the document map, the
+        topic × topic similarity heatmap, or topic shares by month (needs document dates).
+    topic : int, optional
+        With ``kind='terms'``: draw only this topic.
+    top : int
+        Terms per topic in the bar charts.
+    format : {'png', 'svg'}
+    max_map_documents, random_state
+        Sample size and seed of the document map.
+
+    Examples
+    --------
+    >>> png = plot(model, "map")                      # doctest: +SKIP
+    >>> open("map.png", "wb").write(png)              # doctest: +SKIP
+    """
+    if kind not in KINDS:
+        raise InputError(f"kind={kind!r}: choose one of {', '.join(KINDS)}")
+    words = wording(model)
+    labels = [model.label(z) for z in range(model.n_topics)]
+    colors = topic_colors(model.n_topics)
+    if kind == "terms":
+        chosen = model.topics(top) if topic is None else [model.topics(top)[_topic(model, topic)]]
+        panels = [(f"{t.topic} {t.label}", [w[0] for w in t.terms], [w[1] for w in t.terms])
+                  for t in chosen]
+        xlabel = f"weight in {words['topic']}"
+        fig = (terms_grid_figure(panels, colors, xlabel=xlabel) if topic is None else
+               terms_figure(panels[0][1], panels[0][2], color=colors[topic], title=panels[0][0],
+                            xlabel=xlabel))
+    elif kind == "map":
+        fig = topic_map_figure(topic_map_layout(model.W_), model.topic_sizes(), labels, colors,
+                               what=words["topics"])
+    elif kind == "documents":
+        indices, xy = document_map_layout(model.H_, max_map_documents, random_state)
+        fig = document_map_figure(xy, model.dominant_topics()[indices], colors,
+                                  what=words["documents"], topic=words["topic"])
+    elif kind == "heatmap":
+        fig = heatmap_figure(topic_similarity(model.W_), labels, what=words["topics"])
+    else:
+        months, shares, _ = monthly_shares(model.H_, document_dates(model))
+        if not months:
+            raise InputError("the model's documents have no dates; fit with --date-column "
+                             "to plot shares over time")
+        fig = shares_figure(months, shares, labels, colors, what=words["topic"])
+    return figure_bytes(fig, format)
+
+
+def _topic(model, topic):
+    model._check_topic(topic)
+    return int(topic)
+
+
+def document_dates(model) -> list:
+    """The ``date`` metadata of each training document (None where missing)."""
+    meta = getattr(model, "document_meta_", None) or [{}] * model.n_documents
+    return [m.get("date") if isinstance(m, dict) else None for m in meta]
+
+
+WORDS = {
+    "text": {"topic": "topic", "topics": "topics", "term": "term", "terms": "terms",
+             "document": "document", "documents": "documents"},
+    "matrix": {"topic": "segment", "topics": "segments", "term": "item", "terms": "items",
+               "document": "person", "documents": "people"},
+}
+
+
+def wording(model) -> dict:
+    """Nouns for a model's mode: topics/terms/documents, or segments/items/people (matrix)."""
+    return WORDS.get(getattr(model, "mode_", "text"), WORDS["text"])

@@ -1,0 +1,357 @@
+"""The HTML report: one self-contained file people would rather look at than read.
+
+Two steps: :func:`build_report` gathers plain data from a fitted model (a :class:`Report`:
+numbers, strings, small arrays), and :func:`render_html` turns it into HTML with matplotlib
+pictures embedded inline (SVG, or base64 PNG). Every piece of text from the corpus or the user
+goes through :func:`html.escape`; a Content-Security-Policy allows no network access and only
+the report's own script, so the file opens offline and cannot be made to run injected code.
+The static parts need no JavaScript; the script only adds a search box that filters topics.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import logging
+import re
+from dataclasses import dataclass
+from html import escape
+from importlib import resources
+
+import numpy as np
+
+from . import plots
+from .errors import InputError
+from .reconstruction import top_n
+
+logger = logging.getLogger("topicnmf")
+IMAGE_FORMATS = ("svg", "png")
+_DATA = resources.files(__package__) / "data"
+SCRIPT = (_DATA / "report.js").read_text("utf-8")   # the search box; its hash goes in the CSP
+CSS = (_DATA / "report.css").read_text("utf-8")
+MAX_MEMBERSHIP_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class TopicSection:
+    """What the report says about one topic (segment)."""
+
+    topic: int
+    label: str
+    size: int              # documents whose dominant topic it is
+    share: float           # fraction of all membership weight (sum of H[z] / sum of H)
+    coherence: float | None
+    terms: list            # (term, weight), best first
+    documents: list        # (document id, snippet, share of the document), most typical first
+    similar: list          # (topic, label, cosine of term weights), most similar first
+
+
+@dataclass(frozen=True)
+class Report:
+    """Plain data for the HTML report; see :func:`build_report`."""
+
+    title: str
+    n_documents: int
+    words: dict                    # nouns of the model's mode, see plots.wording
+    overview: list                 # (name, value as text)
+    parameters: list               # (name, value as text)
+    diversity: float | None
+    topics: list                   # of TopicSection
+    colors: list                   # hex colour per topic
+    similarity: np.ndarray         # (k, k) cosine of W columns
+    topic_map: np.ndarray          # (k, 2)
+    document_map: np.ndarray       # (n_shown, 2)
+    document_map_topics: np.ndarray  # (n_shown,) dominant topic of each shown document
+    months: list                   # 'YYYY-MM', empty when documents have no dates
+    month_shares: np.ndarray       # (n_months, k)
+    memberships: list | None       # matrix mode: (id, [(topic, share), ...]) per person
+
+
+def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=2000,
+                 random_state=0, title=None) -> Report:
+    """Gather everything the report shows from a fitted model.
+
+    Parameters
+    ----------
+    model : TopicModel
+        Fitted or loaded; ``model.mode_ == 'matrix'`` words it as segments, items and people.
+    top : int
+        Terms (items) per topic in the bar charts.
+    documents : int
+        Most typical documents (people) listed per topic: largest ``H[z, j]``.
+    similar : int
+        Most similar topics listed per topic (cosine of their columns of ``W``).
+    max_map_documents : int
+        Documents drawn in the document map (a fixed sample above that).
+    random_state : int
+        Seed of the sample and of the t-SNE layout.
+    title : str, optional
+
+    Returns
+    -------
+    Report
+    """
+    model._check_fitted()
+    for name, value in (("top", top), ("documents", documents), ("similar", similar),
+                        ("max_map_documents", max_map_documents)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise InputError(f"{name}={value!r}: must be a whole number of at least 1")
+    words = plots.wording(model)
+    W, H, k = model.W_, model.H_, model.n_topics
+    totals = H.sum(axis=0)
+    shares = plots.document_shares(H)
+    ids = list(model.document_ids_)
+    snippets = list(getattr(model, "snippets_", None) or [""] * len(ids))
+    coherence, diversity = quality_figures(model)
+    S = plots.topic_similarity(W)
+    mass = H.sum(axis=1) / max(H.sum(), np.finfo(float).tiny)
+    sections = []
+    for t in model.topics(top):
+        z = t.topic
+        docs = top_n(H[z], documents, exclude=H[z] <= 0)
+        near = top_n(S[z], min(similar, k - 1), exclude=[z])
+        sections.append(TopicSection(
+            z, t.label, t.size, float(mass[z]),
+            None if coherence is None else float(coherence[z]), t.terms,
+            [(ids[j], snippets[j], float(shares[z, j])) for j in docs],
+            [(int(y), model.label(int(y)), float(S[z, y])) for y in near]))
+    shown, xy = plots.document_map_layout(H, max_map_documents, random_state)
+    months, month_shares, _ = plots.monthly_shares(H, plots.document_dates(model))
+    return Report(
+        title=title or f"{k} {words['topics']} in {len(ids):,} {words['documents']}",
+        n_documents=len(ids), words=words, overview=_overview(model, words, totals),
+        parameters=_parameters(model),
+        diversity=diversity, topics=sections, colors=plots.topic_colors(k), similarity=S,
+        topic_map=plots.topic_map_layout(W), document_map=xy,
+        document_map_topics=model.dominant_topics()[shown], months=months,
+        month_shares=month_shares,
+        memberships=_memberships(ids, shares) if getattr(model, "mode_", "text") == "matrix"
+        else None)
+
+
+def _overview(model, words, totals) -> list:
+    V = model.V_
+    norm = float(np.sqrt((V.data ** 2).sum())) if hasattr(V, "data") else float(np.linalg.norm(V))
+    err = float(model.reconstruction_err_)
+    relative = f", {err / norm:.1%} of ‖V‖" if norm > 0 and np.isfinite(err) else ""
+    return [
+        (words["documents"].capitalize(), f"{model.n_documents:,}"),
+        (f"{words['terms'].capitalize()} (vocabulary)", f"{model.W_.shape[0]:,}"),
+        (f"{words['topics'].capitalize()} (k)", str(model.n_topics)),
+        (f"Unassigned {words['documents']}", f"{int((totals <= 0).sum()):,}"),
+        (f"Reconstruction error ‖V − WH‖{relative}", f"{err:.4g}"),
+        ("Iterations", str(getattr(model, "n_iter_", ""))),
+        ("Fit time", f"{getattr(model, 'fit_seconds_', 0.0):.2f} s"),
+    ]
+
+
+def _parameters(model) -> list:
+    return [(name, "" if value is None else str(value))
+            for name, value in model.get_params().items()]
+
+
+def _memberships(ids, shares, limit=MAX_MEMBERSHIP_ROWS) -> list:
+    rows = []
+    for j in range(min(len(ids), limit)):
+        best = top_n(shares[:, j], 3, exclude=shares[:, j] <= 0)
+        rows.append((ids[j], [(int(z), float(shares[z, j])) for z in best]))
+    return rows
+
+
+def quality_figures(model, top=10):
+    """Per-topic NPMI coherence and topic diversity from ``topicnmf.quality``.
+
+    Returns ``(coherence of shape (k,), diversity)``, or ``(None, None)`` when that module is
+    not installed or does not offer ``top_term_indices``, ``npmi_coherence`` and
+    ``topic_diversity`` with the expected arguments.
+    """
+    try:
+        quality = importlib.import_module(f"{__package__}.quality")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.quality":
+            raise
+        return None, None
+    try:
+        n_terms = model.W_.shape[0]
+        coherence = np.asarray(quality.npmi_coherence(
+            quality.top_term_indices(model.W_, min(top, n_terms)), model.V_), dtype=np.float64)
+        diversity = float(quality.topic_diversity(quality.top_term_indices(model.W_, min(25, n_terms))))
+    except (AttributeError, TypeError) as exc:
+        logger.warning("quality figures left out of the report (%s)", exc)
+        return None, None
+    return coherence.reshape(-1), diversity
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def render_html(report: Report, *, images="svg") -> str:
+    """The report as one HTML document (str); ``images`` 'svg' (inline) or 'png' (base64)."""
+    _check_images(images)
+    w = report.words
+    figures = _Figures(images)
+    labels = [t.label for t in report.topics]
+    parts = [_header(report), _overview_html(report)]
+    parts.append(_panel("maps", "Maps", "".join([
+        figures.add(plots.topic_map_figure(report.topic_map, [t.size for t in report.topics],
+                                           labels, report.colors, what=w["topics"]),
+                    f"Map of {w['topics']} by similarity"),
+        figures.add(plots.document_map_figure(report.document_map, report.document_map_topics,
+                                              report.colors, what=w["documents"],
+                                              topic=w["topic"]),
+                    f"Map of {w['documents']} coloured by main {w['topic']}")
+        if len(report.document_map) else ""]), "grid2"))
+    parts.append(_panel("similarity", "Similarity", figures.add(
+        plots.heatmap_figure(report.similarity, labels, what=w["topics"]),
+        f"{w['topic'].capitalize()} × {w['topic']} similarity heatmap")))
+    if report.months:
+        parts.append(_panel("time", "Over time", figures.add(
+            plots.shares_figure(report.months, report.month_shares, labels, report.colors,
+                                what=w["topic"]),
+            f"{w['topic'].capitalize()} shares by month")))
+    parts.append(_topics_html(report, figures))
+    if report.memberships is not None:
+        parts.append(_memberships_html(report))
+    body = "\n".join(parts)
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            f'img-src data:; style-src \'unsafe-inline\'; script-src \'{_script_hash()}\'">\n'
+            f'<meta name="generator" content="topicnmf">\n<link rel="icon" href="data:,">\n'
+            f"<title>{_e(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"{body}\n<footer>Made with topicnmf: V ({_e(w['terms'])} × {_e(w['documents'])}) "
+            f"≈ W · H. This file needs no network.</footer>\n"
+            f"<script>{SCRIPT}</script>\n</body>\n</html>\n")
+
+
+def report(model, *, top=10, documents=5, similar=3, max_map_documents=2000, random_state=0,
+           title=None, images="svg") -> str:
+    """The whole HTML report of a fitted model, as a string.
+
+    Parameters are those of :func:`build_report` and :func:`render_html`. The same model and
+    parameters always give the same text.
+
+    Examples
+    --------
+    >>> from topicnmf.export import write_atomic
+    >>> write_atomic("report.html", report(model))      # doctest: +SKIP
+    """
+    _check_images(images)
+    data = build_report(model, top=top, documents=documents, similar=similar,
+                        max_map_documents=max_map_documents, random_state=random_state,
+                        title=title)
+    return render_html(data, images=images)
+
+
+def _check_images(images):
+    if images not in IMAGE_FORMATS:
+        raise InputError(f"images={images!r}: choose one of {', '.join(IMAGE_FORMATS)}")
+
+
+def _e(value) -> str:
+    return escape(str(value), quote=True)
+
+
+class _Figures:
+    """Embeds figures as inline SVG (ids made unique per figure) or as base64 PNG."""
+
+    _ID = re.compile(r'(\bid="|href="#|url\(#)')
+    _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+
+    def __init__(self, images):
+        self.images, self.count = images, 0
+
+    def add(self, fig, alt) -> str:
+        self.count += 1
+        data = plots.figure_bytes(fig, self.images)
+        if self.images == "png":
+            width, height = (round(v * 96) for v in fig.get_size_inches())
+            src = base64.b64encode(data).decode("ascii")
+            return (f'<figure><img src="data:image/png;base64,{src}" width="{width}" '
+                    f'height="{height}" alt="{_e(alt)}"></figure>')
+        svg = data.decode("utf-8")
+        svg = self._METADATA.sub("", svg[svg.index("<svg"):])
+        svg = self._ID.sub(lambda m: f"{m.group(1)}f{self.count}-", svg)
+        svg = svg.replace("<svg ", f'<svg role="img" aria-label="{_e(alt)}" ', 1)
+        return f"<figure>{svg}</figure>"
+
+
+def _panel(anchor, heading, content, cls="") -> str:
+    return (f'<section id="{anchor}" class="panel"><h2>{_e(heading)}</h2>'
+            f'<div class="{cls}">{content}</div></section>')
+
+
+def _header(report) -> str:
+    w = report.words
+    chips = "".join(f'<a class="chip" href="#topic-{t.topic}" style="border-color:'
+                    f'{report.colors[t.topic]}">{t.topic} · {_e(t.label)}</a>'
+                    for t in report.topics)
+    return (f"<header><h1>{_e(report.title)}</h1><nav aria-label=\"{_e(w['topics'])}\">"
+            f"{chips}</nav></header>")
+
+
+def _overview_html(report) -> str:
+    cards = "".join(f'<div class="card"><div class="value">{_e(v)}</div>'
+                    f'<div class="name">{_e(n)}</div></div>' for n, v in report.overview)
+    coherence = [t.coherence for t in report.topics if t.coherence is not None]
+    if coherence:
+        cards += (f'<div class="card"><div class="value">{np.mean(coherence):.3f}</div>'
+                  f'<div class="name">Mean NPMI coherence (top 10)</div></div>')
+    if report.diversity is not None:
+        cards += (f'<div class="card"><div class="value">{report.diversity:.3f}</div>'
+                  f'<div class="name">Topic diversity (top 25)</div></div>')
+    params = "".join(f"<tr><th>{_e(n)}</th><td>{_e(v)}</td></tr>" for n, v in report.parameters)
+    return (f'<section id="overview" class="panel"><h2>Overview</h2>'
+            f'<div class="cards">{cards}</div><details><summary>How the model was made'
+            f'</summary><table class="params">{params}</table></details></section>')
+
+
+def _topics_html(report, figures) -> str:
+    w = report.words
+    n_docs = max(report.n_documents, 1)
+    articles = []
+    for t in report.topics:
+        words = " ".join([t.label] + [term for term, _ in t.terms] + [d[0] for d in t.documents])
+        meta = (f"{t.size:,} {w['documents']} ({t.size / n_docs:.1%}) mainly about it · "
+                f"{t.share:.1%} of all membership weight")
+        if t.coherence is not None:
+            meta += f" · NPMI coherence {t.coherence:.3f}"
+        rows = "".join(f'<tr><td class="id">{_e(i)}</td><td>{_e(s)}</td>'
+                       f'<td class="num">{share:.0%}</td></tr>' for i, s, share in t.documents)
+        near = "".join(f'<li><a href="#topic-{y}">{y} · {_e(label)}</a> '
+                       f'<span class="num">{cos:.2f}</span></li>' for y, label, cos in t.similar)
+        chart = figures.add(plots.terms_figure(
+            [term for term, _ in t.terms], [wt for _, wt in t.terms], color=report.colors[t.topic],
+            xlabel=f"weight in {w['topic']}"), f"Top {w['terms']} of {w['topic']} {t.topic}")
+        articles.append(
+            f'<article class="topic" id="topic-{t.topic}" data-search="{_e(words.lower())}">'
+            f'<h3><span class="swatch" style="background:{report.colors[t.topic]}"></span>'
+            f"{_e(w['topic'].capitalize())} {t.topic} · {_e(t.label)}</h3>"
+            f'<p class="meta">{_e(meta)}</p><div class="grid2">{chart}<div>'
+            f"<h4>Most typical {_e(w['documents'])}</h4><table class=\"docs\"><thead><tr>"
+            f"<th>{_e(w['document'])}</th><th>first line</th><th class=\"num\">share</th>"
+            f"</tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            f"<h4>Most similar {_e(w['topics'])}</h4><ul class=\"similar\">{near}</ul>"
+            f"</div></div></article>")
+    search = (f'<div class="filter" id="filter-box" hidden><input type="search" id="filter" '
+              f"placeholder=\"Filter {_e(w['topics'])} by word or id…\" "
+              f"aria-label=\"Filter {_e(w['topics'])}\"> <span id=\"filter-count\"></span></div>")
+    return (f'<section id="topics" class="panel"><h2>{_e(w["topics"].capitalize())}</h2>'
+            f"{search}{''.join(articles)}</section>")
+
+
+def _memberships_html(report) -> str:
+    w = report.words
+    rows = "".join(f'<tr><td class="id">{_e(i)}</td><td>'
+                   + ", ".join(f"{z} · {_e(report.topics[z].label)} ({s:.0%})" for z, s in best)
+                   + "</td></tr>" for i, best in report.memberships)
+    return (f'<section id="memberships" class="panel"><h2>Memberships of '
+            f"{_e(w['documents'])}</h2><table class=\"docs\"><thead><tr><th>{_e(w['document'])}"
+            f"</th><th>main {_e(w['topics'])} (share)</th></tr></thead><tbody>{rows}</tbody>"
+            f"</table></section>")
+
+
+def _script_hash() -> str:
+    digest = hashlib.sha256(SCRIPT.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")

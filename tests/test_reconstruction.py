@@ -227,3 +227,24 @@ def test_similar_columns_exclude_and_include_self():
 def test_bad_inputs_raise_input_error(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+def test_with_memberships_answers_like_a_new_reconstruction(case):
+    recon, D = case
+    W, H = recon.W, recon.H
+    H2 = np.random.default_rng(3).random((W.shape[1], 6))
+    H2[:, 2] = 0.0
+    shared = recon.with_memberships(H2)
+    fresh = Reconstruction(W, H2)
+    V = _corpus()[:, :6]
+    assert shared.W is recon.W and shared.gram is recon.gram and shared.n_documents == 6
+    np.testing.assert_allclose(shared.column_errors(V, relative=True),
+                               fresh.column_errors(V, relative=True), **TOL)
+    np.testing.assert_allclose(shared.column_similarity(1), fresh.column_similarity(1), **TOL)
+    np.testing.assert_allclose(shared.row(3), W[3] @ H2, **TOL)
+    np.testing.assert_allclose(shared.term_embedding() @ shared.term_embedding().T,
+                               (W @ H2) @ (W @ H2).T, **TOL)
+    assert recon.n_documents == H.shape[1]                    # the original is unchanged
+    np.testing.assert_allclose(recon.row(3), W[3] @ H, **TOL)
+    with pytest.raises(InputError, match="H has 3 rows"):
+        recon.with_memberships(H2[:3])

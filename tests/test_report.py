@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from chromium import Chromium, find_chromium
 from topicnmf import Document, InputError, TopicModel
 from topicnmf.cli import PLOT_KINDS, main
+from topicnmf.evaluate import evaluate
 from topicnmf.plots import KINDS, month_of, monthly_shares, topic_map_layout, topic_similarity
 from topicnmf.report import build_report, report
 
@@ -240,9 +241,11 @@ def test_matrix_mode_speaks_of_segments_items_and_people():
     assert all(f'<td class="id">{name}</td>' in html for name in names)
 
 
-def test_quality_figures_when_the_quality_module_exists(tickets_model):
-    pytest.importorskip("topicnmf.quality")
+def test_report_shows_the_quality_figures_of_evaluate(tickets_model):
     data = build_report(tickets_model, **SMALL)
     assert data.diversity is not None and 0 < data.diversity <= 1
     assert all(t.coherence is not None and -1 <= t.coherence <= 1 for t in data.topics)
     assert "Mean NPMI coherence" in report(tickets_model, **SMALL)
+    evaluation = evaluate(tickets_model, runs=0)
+    assert [t.coherence for t in data.topics] == [t.coherence for t in evaluation.topics]
+    assert data.diversity == evaluation.diversity

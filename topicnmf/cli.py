@@ -19,6 +19,12 @@ from .errors import TopicNMFError
 
 CORPUS_FORMATS = ("folder", "csv", "tsv", "jsonl", "lines")
 PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.plots.KINDS
+# = topicnmf.factorize.SOLVERS, LOSSES, INITS and topicnmf.vectorize.WEIGHTINGS (not imported:
+# the CLI starts without loading scikit-learn)
+SOLVERS = ("cd", "mu", "minibatch")
+LOSSES = ("frobenius", "kullback-leibler")
+INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
+WEIGHTINGS = ("sublinear", "tfidf", "counts")
 
 
 class _Group(click.Group):
@@ -115,6 +121,56 @@ def picture_options(func):
     return func
 
 
+def model_options(func):
+    """Vectorizing and solver options shared by ``fit`` and ``choose-k``."""
+    options = [
+        click.option("--seed", "random_state", type=int, default=0, show_default=True,
+                     help="Random seed: the same corpus and seed give the same topics."),
+        click.option("--weighting", type=click.Choice(WEIGHTINGS), default="sublinear",
+                     show_default=True, help="Term weights: (1 + log count) × idf, count × "
+                                             "idf, or counts without idf."),
+        click.option("--solver", type=click.Choice(SOLVERS), default="cd", show_default=True,
+                     help="NMF solver (minibatch: MiniBatchNMF for large corpora)."),
+        click.option("--loss", type=click.Choice(LOSSES), default="frobenius",
+                     show_default=True,
+                     help="Cost to minimize; kullback-leibler needs --solver mu or minibatch."),
+        click.option("--init", type=click.Choice(INITS), default="nndsvda", show_default=True,
+                     help="Initialization of W and H."),
+        click.option("--max-iter", type=click.IntRange(min=1),
+                     help="Solver iterations at most [default: 400; passes over the corpus "
+                          "with --solver minibatch: 20; with --matrix: 3000]."),
+        click.option("--stem/--no-stem", default=False, show_default=True,
+                     help="Snowball stemming (topics still show real words)."),
+        click.option("--stop-words", "stop_words_file",
+                     type=click.Path(exists=True, dir_okay=False),
+                     help="File of extra stop words, one per line."),
+        click.option("--ngrams", "ngram_range", default="1", callback=parse_ngrams,
+                     show_default=True,
+                     help="Term n-gram sizes, e.g. 1-2 for words and word pairs."),
+        click.option("--min-df", type=float, default=2, show_default=True,
+                     help="Drop terms in fewer documents (a count, or a fraction if < 1)."),
+        click.option("--max-df", type=float, default=0.95, show_default=True,
+                     help="Drop terms in more documents (a fraction, or a count if > 1)."),
+        click.option("--max-features", type=click.IntRange(min=1),
+                     help="Keep the N most frequent terms."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def make_estimator(n_topics, *, weighting, max_iter, min_df, max_df, stop_words_file,
+                   **params):
+    """A TopicModel from the values of :func:`model_options` (and ``fit``'s seed options)."""
+    from .model import TopicModel
+    from .vectorize import WEIGHTINGS
+
+    return TopicModel(n_topics, max_iter=max_iter, extra_stop_words=stop_words_file,
+                      min_df=int(min_df) if min_df >= 1 else min_df,
+                      max_df=max_df if max_df <= 1 else int(max_df), **WEIGHTINGS[weighting],
+                      **params)
+
+
 def read_corpus(path, input_format, text_column, id_column, label_column, date_column,
                 duplicate_ids="error"):
     from .corpus import detect_format, load_corpus
@@ -138,12 +194,15 @@ def echo_rows(rows, fmt):
     click.echo(format_rows(rows, fmt), nl=False)
 
 
-def progress(iterable, *, total=None, desc=None):
+def progress(iterable, *, total=None, desc=None, unit="doc"):
     """A progress bar on stderr when it is a terminal; the bare iterable otherwise."""
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, unit="doc", disable=None, file=sys.stderr,
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=None, file=sys.stderr,
                 leave=False)
+
+
+fit_progress = functools.partial(progress, unit="fit")
 
 
 def info(message):
@@ -173,36 +232,15 @@ def parse_ngrams(ctx, param, value):
 @click.option("-o", "--output", type=click.Path(), required=True,
               help="Directory to write the model to (replaced atomically).")
 @corpus_options
-@click.option("--seed", "random_state", type=int, default=0, show_default=True,
-              help="Random seed: the same corpus and seed give the same topics.")
-@click.option("--solver", type=click.Choice(("cd", "mu", "minibatch")), default="cd",
-              show_default=True, help="NMF solver (minibatch: MiniBatchNMF for large corpora).")
-@click.option("--loss", type=click.Choice(("frobenius", "kullback-leibler")),
-              default="frobenius", show_default=True,
-              help="Cost to minimize; kullback-leibler needs --solver mu or minibatch.")
-@click.option("--init", type=click.Choice(("nndsvda", "nndsvd", "nndsvdar", "random")),
-              default="nndsvda", show_default=True, help="Initialization of W and H.")
-@click.option("--max-iter", type=click.IntRange(min=1),
-              help="Solver iterations at most [default: 400; 3000 with --matrix].")
-@click.option("--stem/--no-stem", default=False, show_default=True,
-              help="Snowball stemming (topics still show real words).")
-@click.option("--stop-words", "stop_words_file", type=click.Path(exists=True, dir_okay=False),
-              help="File of extra stop words, one per line.")
-@click.option("--ngrams", "ngram_range", default="1", callback=parse_ngrams, show_default=True,
-              help="Term n-gram sizes, e.g. 1-2 for words and word pairs.")
-@click.option("--min-df", type=float, default=2, show_default=True,
-              help="Drop terms in fewer documents (a count, or a fraction if < 1).")
-@click.option("--max-df", type=float, default=0.95, show_default=True,
-              help="Drop terms in more documents (a fraction, or a count if > 1).")
-@click.option("--max-features", type=click.IntRange(min=1), help="Keep the N most frequent terms.")
+@model_options
 @click.option("--seed-topics", "seed_topics_file", type=click.Path(exists=True, dir_okay=False),
               help='JSON or TOML file of known categories, {"Billing": ["refund", "invoice"]}: '
                    "topics 0, 1, ... get those names and words; the rest are found freely.")
 @click.option("--seed-weight", type=click.FloatRange(min=0), default=0.1, show_default=True,
               help="Pull of the seed words (a fraction of the corpus).")
-def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column, label_column,
-        date_column, duplicate_ids, random_state, solver, loss, init, max_iter, stem, stop_words_file,
-        ngram_range, min_df, max_df, max_features, seed_topics_file, seed_weight):
+def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
+        label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, random_state,
+        max_iter, solver, **settings):
     """Fit topics to a corpus and save the model to a directory.
 
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
@@ -217,7 +255,6 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
       topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
     """
-    from .model import TopicModel
     from .seeding import read_seed_topics
 
     if (corpus is None) == (matrix_path is None):
@@ -234,12 +271,9 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     seed_topics = read_seed_topics(seed_topics_file) if seed_topics_file else None
     docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
                        duplicate_ids)
-    model = TopicModel(n_topics, solver=solver, loss=loss, init=init, max_iter=max_iter or 400,
-                       random_state=random_state, stem=stem, extra_stop_words=stop_words_file,
-                       ngram_range=ngram_range, min_df=int(min_df) if min_df >= 1 else min_df,
-                       max_df=max_df if max_df <= 1 else int(max_df),
-                       max_features=max_features, seed_topics=seed_topics,
-                       seed_weight=seed_weight)
+    model = make_estimator(n_topics, random_state=random_state, max_iter=max_iter,
+                           solver=solver, seed_topics=seed_topics, seed_weight=seed_weight,
+                           **settings)
     info(f"fitting {n_topics} topics to {len(docs)} documents…")
     start = time.perf_counter()
     model.fit(docs, progress=progress)
@@ -585,6 +619,116 @@ def plot(model_path, kind, output, fmt, topic, top, max_map_documents, random_st
                      max_map_documents=max_map_documents, random_state=random_state)
     write_atomic(output, data)
     info(f"wrote {kind} ({fmt}, {len(data) / 1e3:.0f} kB) → {output}")
+
+
+def quality_options(func):
+    """Options shared by ``evaluate`` and ``choose-k``: top terms and stability runs."""
+    options = [
+        click.option("--top", type=click.IntRange(min=2), default=10, show_default=True,
+                     help="Top terms per topic for coherence and stability (diversity "
+                          "always uses the top 25)."),
+        click.option("--sample", "sample_fraction", type=click.FloatRange(0, 1, min_open=True),
+                     default=0.8, show_default=True,
+                     help="Fraction of the documents refitted in each stability run."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Worker processes for the fits (the output does not depend on it)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
+@click.option("--runs", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Stability runs (refits on resampled documents); 0 skips stability.")
+@click.option("--seed", "random_state", type=int, default=0, show_default=True,
+              help="Seed of the resampling (the refits use the model's own seed).")
+@quality_options
+@output_options
+def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, fmt):
+    """Score a model's topics: NPMI coherence, diversity, size and stability.
+
+    Coherence: mean NPMI of each pair of a topic's top terms, from how often they occur in the
+    same training documents (-1 never together, 0 independent, 1 always together).
+    Diversity: how much of a topic's top 25 terms no other topic has (the overall row: the
+    unique fraction of all topics' top 25 terms). Stability: how well the topic comes back
+    when the model is refitted on --sample of the documents (1 = identical top terms), over
+    --runs runs. Size: documents the topic dominates. The last row ('all') holds the overall
+    scores and the relative reconstruction error |V - WH| / |V|.
+
+    \b
+    Example:
+      topicnmf evaluate /tmp/m
+      topicnmf evaluate /tmp/m --runs 5 --jobs 2 --format csv
+    """
+    from .evaluate import evaluate as run
+
+    model = load_model(model_path)
+    start = time.perf_counter()
+    result = run(model, top=top, runs=runs, sample_fraction=sample_fraction,
+                 random_state=random_state, jobs=jobs, progress=fit_progress)
+    echo_rows(result.rows(fmt in ("json", "jsonl")), fmt)
+    stability = "not measured (--runs 0)" if result.stability is None else \
+        f"{result.stability:.3f} over {runs} run(s)"
+    info(f"{model.n_topics} topics: coherence {result.coherence:.4f}, diversity "
+         f"{result.diversity:.3f}, stability {stability}, relative error {result.error:.4f} "
+         f"({time.perf_counter() - start:.1f} s)")
+
+
+@main.command("choose-k")
+@click.argument("corpus", type=click.Path(exists=True))
+@click.option("--k", "k_range", default="5:60:5", show_default=True,
+              help="Candidate numbers of topics: start:stop:step (stop included), a list "
+                   "like 4,8,12, or one number.")
+@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Stability runs per k (refits on resampled documents).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False),
+              help="Also draw the measures against k to this PNG or SVG file.")
+@corpus_options
+@model_options
+@quality_options
+@output_options
+def choose_k(corpus, k_range, runs, plot_path, input_format, text_column, id_column,
+             label_column, date_column, duplicate_ids, random_state, max_iter, top,
+             sample_fraction, jobs, fmt, **settings):
+    """Fit a range of k, score each, and recommend a number of topics with the reason.
+
+    For every k the topics are fitted on all documents (coherence, diversity, relative
+    reconstruction error, as in 'topicnmf evaluate') and --runs times on --sample of them
+    (stability). The recommended k has the best mean of coherence and stability, each scaled
+    to 0..1 over the candidates, among the k whose topics are diverse enough (diversity >=
+    0.5); the rule and its numbers are printed. Takes the same corpus and model options as
+    'topicnmf fit'; the --seed seeds both the fits and the resampling.
+
+    \b
+    Example:
+      topicnmf choose-k corpora/tickets.csv.gz --id-column id --k 5:40:5 --plot k.png
+      topicnmf choose-k corpora/tickets.csv.gz --id-column id --k 8,12,16 --runs 3 --jobs 2
+    """
+    from .evaluate import choose_k as run, parse_k_range
+
+    ks = parse_k_range(k_range)
+    docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
+                       date_column, duplicate_ids)
+    estimator = make_estimator(ks[0], random_state=random_state, max_iter=max_iter, **settings)
+    info(f"fitting k = {', '.join(map(str, ks))} to {len(docs)} documents, "
+         f"{runs} stability run(s) each…")
+    start = time.perf_counter()
+    result = run(docs, ks, estimator=estimator, top=top, runs=runs,
+                 sample_fraction=sample_fraction, random_state=random_state, jobs=jobs,
+                 progress=fit_progress)
+    echo_rows(result.rows(), fmt)
+    if fmt == "table":
+        click.echo(f"\nrecommended k = {result.k}: {result.reason}")
+    info(f"{len(ks) * (runs + 1)} fits in {time.perf_counter() - start:.1f} s")
+    if plot_path:
+        from .export import write_atomic
+        from .plots import choose_k_figure, figure_bytes
+
+        picture = "svg" if str(plot_path).lower().endswith(".svg") else "png"
+        write_atomic(plot_path, figure_bytes(choose_k_figure(result), picture))
+        info(f"wrote the plot → {plot_path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,12 +16,16 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import NMF, MiniBatchNMF
+from sklearn.exceptions import ConvergenceWarning
 
 from .errors import InputError
 
 SOLVERS = ("cd", "mu", "minibatch")
 LOSSES = ("frobenius", "kullback-leibler")
 INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
+MAX_ITER = 400            # cd and mu: iterations
+MINIBATCH_EPOCHS = 20     # minibatch: passes over the corpus
+MINIBATCH_SIZE = 4096     # documents per mini-batch
 
 
 def check_factorization_params(V, n_components, solver, beta_loss, init):
@@ -45,8 +49,8 @@ def check_factorization_params(V, n_components, solver, beta_loss, init):
 
 
 def factorize(V, n_components, *, solver="cd", beta_loss="frobenius", init="nndsvda",
-              max_iter=400, tol=1e-4, random_state=None, W_init=None, H_init=None,
-              batch_size=1024):
+              max_iter=None, tol=1e-4, random_state=None, W_init=None, H_init=None,
+              batch_size=MINIBATCH_SIZE):
     """Factorize ``V ≈ W · H`` with non-negative ``W`` and ``H``.
 
     Parameters
@@ -55,13 +59,16 @@ def factorize(V, n_components, *, solver="cd", beta_loss="frobenius", init="nnds
     n_components : int
         Number of topics ``k``.
     solver : {'cd', 'mu', 'minibatch'}
-        scikit-learn's coordinate descent, multiplicative updates, or MiniBatchNMF (for
-        corpora too large to iterate over whole).
+        scikit-learn's coordinate descent, multiplicative updates, or MiniBatchNMF (online
+        updates from ``batch_size`` documents at a time: quicker per pass on large corpora,
+        somewhat less coherent topics; see README "Choosing the settings").
     beta_loss : {'frobenius', 'kullback-leibler'}
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'}
         'custom' uses ``W_init`` and ``H_init``.
-    max_iter, tol : int, float
+    max_iter, tol : int or None, float
         Stopping rule of the solver; reaching ``max_iter`` gives a ConvergenceWarning.
+        None: ``MAX_ITER`` iterations for cd and mu, ``MINIBATCH_EPOCHS`` passes over the
+        corpus for minibatch (whose ``max_iter`` counts passes).
     random_state : int, optional
     W_init : ndarray of shape (n_terms, n_components), optional
     H_init : ndarray of shape (n_components, n_documents), optional
@@ -85,16 +92,24 @@ def factorize(V, n_components, *, solver="cd", beta_loss="frobenius", init="nnds
     X = V.T.tocsr() if sp.issparse(V) else np.asarray(V, dtype=np.float64).T
     X = X.astype(np.float64)
     common = dict(n_components=int(n_components), init=init, beta_loss=beta_loss,
-                  max_iter=max_iter, tol=tol, random_state=random_state)
+                  max_iter=MAX_ITER if max_iter is None else max_iter, tol=tol,
+                  random_state=random_state)
     if solver == "minibatch":
-        estimator = MiniBatchNMF(batch_size=batch_size, **common)
+        common["max_iter"] = MINIBATCH_EPOCHS if max_iter is None else max_iter
+        # scikit-learn's default early stop on the smoothed batch cost (max_no_improvement=10)
+        # ends after ~1 pass on real text, with far less coherent topics: stop on tol or
+        # max_iter passes only.
+        estimator = MiniBatchNMF(batch_size=batch_size, max_no_improvement=None, **common)
     else:
         estimator = NMF(solver=solver, **common)
     fit_args = {}
     if init == "custom":
         fit_args = {"W": np.ascontiguousarray(H_init.T, dtype=np.float64),
                     "H": np.ascontiguousarray(W_init.T, dtype=np.float64)}
-    W_sk = estimator.fit_transform(X, **fit_args)
+    with warnings.catch_warnings():
+        if solver == "minibatch":   # it runs its passes by design: reaching max_iter is normal
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        W_sk = estimator.fit_transform(X, **fit_args)
     W = np.asarray(estimator.components_.T, dtype=np.float64)
     H = np.asarray(W_sk.T, dtype=np.float64)
     W, H = normalize_columns(W, H)
@@ -108,7 +123,7 @@ def normalize_columns(W, H):
     return W / scale, H * scale[:, None]
 
 
-def project(V, W, *, beta_loss="frobenius", max_iter=300, tol=1e-6):
+def project(V, W, *, beta_loss="frobenius", max_iter=300, tol=1e-6, gram=None):
     """Memberships ``H`` of the columns of ``V`` for a fixed ``W``: min ``‖v − W h‖``, ``h ≥ 0``.
 
     Parameters
@@ -123,6 +138,8 @@ def project(V, W, *, beta_loss="frobenius", max_iter=300, tol=1e-6):
     tol : float
         A column stops when its largest change in a sweep is below ``tol`` times its largest
         value.
+    gram : ndarray of shape (n_components, n_components), optional
+        ``WᵀW`` if already known (Frobenius only): saves O(n_terms·k²) per call.
 
     Returns
     -------
@@ -133,12 +150,11 @@ def project(V, W, *, beta_loss="frobenius", max_iter=300, tol=1e-6):
         raise InputError(f"the documents have {V.shape[0]} terms but the model has "
                          f"{W.shape[0]}; were they vectorized with this model?")
     if beta_loss == "frobenius":
-        return _project_frobenius(V, W, max_iter, tol)
+        return _project_frobenius(V, W, max_iter, tol, W.T @ W if gram is None else gram)
     return _project_kl(V, W, max_iter, tol)
 
 
-def _project_frobenius(V, W, max_iter, tol):
-    G = W.T @ W
+def _project_frobenius(V, W, max_iter, tol, G):
     B = np.asarray((V.T @ W).T)                      # k × docs: Wᵀ v for every column
     k, n = B.shape
     diag = np.where(np.diag(G) > 0, np.diag(G), 1.0)

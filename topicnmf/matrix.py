@@ -159,8 +159,6 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=300
     >>> model = fit_matrix("corpora/purchases.csv", 3, random_state=0)  # doctest: +SKIP
     >>> model.topics(3)[0].terms  # doctest: +SKIP
     """
-    from . import factorize as fz
-    from .masked import masked_nmf
     from .model import TopicModel
 
     if not isinstance(matrix, ItemMatrix):
@@ -178,9 +176,7 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=300
         mask = None
     else:
         mask = matrix.mask
-        W, H, n_iter = masked_nmf(matrix.values, mask, int(k), max_iter=max_iter,
-                                  tol=min(tol, 1e-6), random_state=random_state)
-        W, H = fz.normalize_columns(W, H)
+        W, H, n_iter = model.factorize_matrix(V, mask=mask)
         R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
         model.V_, model.W_, model.H_, model.n_iter_ = V, W, H, n_iter
         model.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))

@@ -303,6 +303,43 @@ def shares_figure(months, shares, labels, colors, *, what="topic"):
     return fig
 
 
+def choose_k_figure(choice):
+    """Coherence, diversity, stability and relative error against k, the recommended k marked.
+
+    Parameters
+    ----------
+    choice : topicnmf.evaluate.KChoice
+    """
+    from .quality import DIVERSITY_FLOOR
+
+    ks = [s.k for s in choice.scores]
+    panels = [("coherence", "NPMI coherence (higher is better)"),
+              ("diversity", "diversity (higher is better)"),
+              ("stability", "stability (higher is better)"),
+              ("error", "relative error (keeps falling)")]
+    with _rc():
+        fig = _figure(9, 5.2)
+        axes = fig.subplots(2, 2, sharex=True).ravel()
+        for ax, (field, title) in zip(axes, panels):
+            ax.plot(ks, [getattr(s, field) for s in choice.scores], marker="o", ms=4,
+                    color="#4c72b0")
+            ax.axvline(choice.k, color="#c44e52", linestyle="--", linewidth=1)
+            ax.set_title(title, loc="left")
+            ax.grid(alpha=0.3)
+        axes[1].axhline(DIVERSITY_FLOOR, color="#999999", linestyle=":", linewidth=1)
+        axes[1].annotate(f"floor {DIVERSITY_FLOOR}", xy=(0, DIVERSITY_FLOOR),
+                         xycoords=("axes fraction", "data"), xytext=(3, 3),
+                         textcoords="offset points", color="#777777", fontsize=7)
+        step = -(-len(ks) // 12)              # at most ~12 tick labels
+        for ax in axes:
+            ax.set_xticks(ks[::step])
+        for ax in axes[2:]:
+            ax.set_xlabel("number of topics k")
+        fig.suptitle(f"Recommended k = {choice.k} (dashed line)", x=0.01, ha="left",
+                     color="#c44e52", fontweight="bold")
+    return fig
+
+
 def _rc():
     import matplotlib
 

@@ -28,8 +28,8 @@ from scipy.optimize import linear_sum_assignment
 from .errors import InputError
 
 __all__ = ["DIVERSITY_FLOOR", "KScore", "average_jaccard", "match_topics", "npmi_coherence",
-           "recommend_k", "stability_runs", "top_term_indices", "topic_diversity",
-           "topic_stability"]
+           "recommend_k", "resample_columns", "stability_runs", "top_term_indices",
+           "topic_diversity", "topic_stability", "topic_uniqueness"]
 
 DIVERSITY_FLOOR = 0.5  # recommend_k: below this, topics repeat each other's top terms
 
@@ -273,6 +273,32 @@ def topic_diversity(top_terms):
     return np.unique(a).size / a.size
 
 
+def topic_uniqueness(top_terms):
+    """Per-topic diversity: how much of each topic's top terms is its own.
+
+    ``TU(z) = (1/t) * sum over z's top terms w of 1 / cnt(w)``, with ``cnt(w)`` the number of
+    topics that have ``w`` among their top terms (Nan et al. 2019). 1 means no other topic
+    shares any of z's top terms. The mean over topics equals :func:`topic_diversity` of the
+    same top terms, so this splits the overall score over topics.
+
+    Parameters
+    ----------
+    top_terms : array-like of int, shape (k, t)
+
+    Returns
+    -------
+    ndarray of float64, shape (k,)
+
+    Examples
+    --------
+    >>> topic_uniqueness([[0, 1, 2], [2, 3, 4]])    # term 2 is shared: (1 + 1 + 1/2) / 3
+    array([0.83333333, 0.83333333])
+    """
+    a = _top_terms(top_terms)
+    _, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
+    return (1.0 / counts[inverse.reshape(a.shape)]).mean(axis=1)
+
+
 # -- stability -------------------------------------------------------------------------------
 
 def average_jaccard(list_a, list_b):
@@ -420,6 +446,27 @@ def topic_stability(reference_top_terms, runs_top_terms):
     return sims.mean(axis=0)
 
 
+def resample_columns(n_documents, n_runs, sample_fraction, random_state=0):
+    """Document subsets for stability runs: ``round(sample_fraction * n_documents)`` columns
+    (at least 1) per run, drawn without replacement, in ascending order.
+
+    Parameters
+    ----------
+    n_documents, n_runs : int
+    sample_fraction : float
+        ``0 < sample_fraction <= 1`` (1 gives every run all documents).
+    random_state : int, numpy Generator or None
+        Seed of ``np.random.default_rng``; the runs are drawn one after the other from it.
+
+    Returns
+    -------
+    list of ndarray of int64
+    """
+    rng = np.random.default_rng(random_state)
+    size = max(1, int(round(sample_fraction * n_documents)))
+    return [np.sort(rng.choice(n_documents, size=size, replace=False)) for _ in range(n_runs)]
+
+
 def stability_runs(fit_top_terms, V, *, n_runs=5, sample_fraction=0.8, random_state=0):
     """Topic stability under resampling of the documents (Greene et al. 2014).
 
@@ -479,12 +526,9 @@ def stability_runs(fit_top_terms, V, *, n_runs=5, sample_fraction=0.8, random_st
         raise InputError(f"random_state={random_state!r} is invalid; pass an int, a numpy "
                          "Generator or None") from None
 
-    n_docs = V.shape[1]
-    size = max(1, int(round(fraction * n_docs)))
     reference = _top_terms(fit_top_terms(V), "fit_top_terms(V)")
     runs = []
-    for r in range(n_runs):
-        columns = np.sort(rng.choice(n_docs, size=size, replace=False))
+    for r, columns in enumerate(resample_columns(V.shape[1], n_runs, fraction, rng)):
         run = _top_terms(fit_top_terms(V[:, columns]), f"fit_top_terms(run {r})")
         if run.shape != reference.shape:
             raise InputError(f"fit_top_terms returned shape {run.shape} in run {r} but "

@@ -9,6 +9,7 @@ work the same way with ``F = H Hᵀ``. An all-zero reconstruction has cosine 0, 
 
 from __future__ import annotations
 
+import copy
 from functools import cached_property
 from typing import NamedTuple
 
@@ -201,12 +202,45 @@ class Reconstruction:
         self.n_documents = self.H.shape[1]
 
     @cached_property
-    def _docs(self):         # G = WᵀW and the document embedding, O(n_documents·k²)
-        return _Embedding.build(self.W.T @ self.W, self.H)
+    def gram(self):
+        """``G = WᵀW`` of shape (k, k), computed once; read-only."""
+        G = self.W.T @ self.W
+        G.setflags(write=False)
+        return G
+
+    @cached_property
+    def _docs(self):         # the document embedding from G, O(n_documents·k²)
+        return _Embedding.build(self.gram, self.H)
 
     @cached_property
     def _terms(self):        # F = H Hᵀ and the term embedding, O(n_terms·k² + n_documents·k²)
         return _Embedding.build(self.H @ self.H.T, self.W.T)
+
+    def with_memberships(self, H):
+        """The reconstruction of the same ``W`` with other memberships, e.g. of new documents.
+
+        Shares ``W`` and its Gram matrix with this one instead of copying and recomputing
+        them, so a batch of a few documents costs O(batch·k²), not O(n_terms·k²).
+
+        Parameters
+        ----------
+        H : array_like of shape (k, n_documents), non-negative (copied)
+
+        Returns
+        -------
+        Reconstruction
+        """
+        H = _array(H, "H", 2, nonneg=True)
+        if H.shape[0] != self.n_components:
+            raise InputError(f"H has {H.shape[0]} rows but W has {self.n_components} "
+                             "components; pass k × documents memberships of this model")
+        H.setflags(write=False)
+        other = copy.copy(self)
+        for name in ("_docs", "_terms"):                 # cached values that depend on H
+            other.__dict__.pop(name, None)
+        other.__dict__["gram"] = self.gram
+        other.H, other.n_documents = H, H.shape[1]
+        return other
 
     def document_embedding(self, normalized=False):
         """``Z = Lᵀ H`` of shape (k, n_documents), ``G = L Lᵀ``: ``Z[:,i]·Z[:,j] = V̂[:,i]·V̂[:,j]``.

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
-import logging
 import re
 from dataclasses import dataclass
 from html import escape
@@ -25,7 +23,6 @@ from . import plots
 from .errors import InputError
 from .reconstruction import top_n
 
-logger = logging.getLogger("topicnmf")
 IMAGE_FORMATS = ("svg", "png")
 _DATA = resources.files(__package__) / "data"
 SCRIPT = (_DATA / "report.js").read_text("utf-8")   # the search box; its hash goes in the CSP
@@ -160,27 +157,18 @@ def _memberships(ids, shares, limit=MAX_MEMBERSHIP_ROWS) -> list:
 
 
 def quality_figures(model, top=10):
-    """Per-topic NPMI coherence and topic diversity from ``topicnmf.quality``.
+    """Per-topic NPMI coherence and the topic diversity, as ``topicnmf evaluate`` reports them
+    (without stability runs, which would refit the model).
 
-    Returns ``(coherence of shape (k,), diversity)``, or ``(None, None)`` when that module is
-    not installed or does not offer ``top_term_indices``, ``npmi_coherence`` and
-    ``topic_diversity`` with the expected arguments.
+    Returns ``(coherence of shape (k,), diversity)``, or ``(None, None)`` for a model with a
+    single term (coherence needs pairs).
     """
-    try:
-        quality = importlib.import_module(f"{__package__}.quality")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.quality":
-            raise
+    from .evaluate import evaluate
+
+    if model.W_.shape[0] < 2:
         return None, None
-    try:
-        n_terms = model.W_.shape[0]
-        coherence = np.asarray(quality.npmi_coherence(
-            quality.top_term_indices(model.W_, min(top, n_terms)), model.V_), dtype=np.float64)
-        diversity = float(quality.topic_diversity(quality.top_term_indices(model.W_, min(25, n_terms))))
-    except (AttributeError, TypeError) as exc:
-        logger.warning("quality figures left out of the report (%s)", exc)
-        return None, None
-    return coherence.reshape(-1), diversity
+    result = evaluate(model, top=top, runs=0)
+    return np.array([t.coherence for t in result.topics]), result.diversity
 
 
 # -- rendering ---------------------------------------------------------------------------------

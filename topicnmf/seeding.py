@@ -193,7 +193,7 @@ def seeded_init(V, k, columns, random_state=None):
     return W
 
 
-def guided_factorize(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=400,
+def guided_factorize(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=None,
                      tol=1e-4, random_state=None, weight=SEED_WEIGHT):
     """``V ≈ W H`` with seeded topics in columns ``0..len(seeds)-1``.
 

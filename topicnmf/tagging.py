@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from .errors import InputError
 from .export import FLOAT_DIGITS, csv_text
-from .reconstruction import Reconstruction, top_n
+from .reconstruction import top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8) and the 64k Debian descriptions (k=50).
 #: In tf-idf space a document's relative fit error is close to 1 even when it fits (k=8: median
@@ -106,7 +106,7 @@ class Tagger:
         s = self.settings
         V = sp.csc_matrix(X.T)
         H = self.model.project_matrix(V)                      # k × docs
-        recon = Reconstruction(self.W, H)
+        recon = self.model.reconstruction_.with_memberships(H)
         errors = recon.column_errors(V, relative=True).tolist()
         totals = H.sum(axis=0)
         shares = np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)

@@ -15,6 +15,15 @@ from .errors import InputError, NotFittedError
 from .preprocess import Preprocessor
 
 
+WEIGHTINGS = {
+    "sublinear": {"use_idf": True, "sublinear_tf": True},    # (1 + log count) × idf
+    "tfidf": {"use_idf": True, "sublinear_tf": False},       # raw count × idf
+    "counts": {"use_idf": False, "sublinear_tf": False},     # raw counts, no idf
+}
+"""Term weightings by name (every one is l2-normalized per document); see README for how
+they compare on the benchmark corpus."""
+
+
 class Vectorizer:
     """Texts → tf-idf matrix ``V`` of shape ``(n_terms, n_documents)``.
 
@@ -28,7 +37,8 @@ class Vectorizer:
     max_features : int, optional
         Keep only the most frequent terms.
     sublinear_tf : bool
-        Use ``1 + log(tf)`` instead of raw counts.
+        Use ``1 + log(tf)`` instead of raw counts (the default: more coherent topics, see
+        ``WEIGHTINGS``).
     use_idf : bool
         With False, ``V`` holds l2-normalized term counts.
 
@@ -42,7 +52,7 @@ class Vectorizer:
     """
 
     def __init__(self, preprocessor=None, *, min_df=2, max_df=0.95, max_features=None,
-                 sublinear_tf=False, use_idf=True):
+                 sublinear_tf=True, use_idf=True):
         self.preprocessor = preprocessor if preprocessor is not None else Preprocessor()
         self.min_df = min_df
         self.max_df = max_df

@@ -1,0 +1,242 @@
+"""evaluate and choose-k: the library functions and their commands."""
+
+import json
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from topicnmf import TopicModel
+from topicnmf.errors import InputError
+from topicnmf.evaluate import choose_k, evaluate, parse_k_range
+from topicnmf.matrix import fit_matrix
+from topicnmf.quality import (npmi_coherence, resample_columns, top_term_indices,
+                              topic_diversity, topic_uniqueness)
+
+from test_cli import REPO, assert_clean_error, run
+
+EXACT = dict(rtol=0, atol=1e-12)
+
+
+# -- a corpus of clearly separate groups ------------------------------------------------------
+
+def pseudo_words(n_groups, size, seed=0):
+    """``n_groups`` disjoint lists of ``size`` made-up words (three syllables each)."""
+    syllables = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+    rng = np.random.default_rng(seed)
+    seen, groups = set(), []
+    for _ in range(n_groups):
+        group = []
+        while len(group) < size:
+            word = "".join(rng.choice(syllables, size=3))
+            if word not in seen:
+                seen.add(word)
+                group.append(word)
+        groups.append(group)
+    return groups
+
+
+def separate_groups(n_groups, per_group=60, size=50, length=20, seed=0):
+    """Documents that each draw ``length`` words (Zipf-weighted) from their group's own
+    vocabulary: the groups share no word, so there are exactly ``n_groups`` topics."""
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, size + 1)
+    weights /= weights.sum()
+    return [" ".join(rng.choice(words, size=length, p=weights))
+            for words in pseudo_words(n_groups, size, seed) for _ in range(per_group)]
+
+
+@pytest.mark.parametrize("n_groups", [3, 5])
+def test_choose_k_recommends_the_number_of_separate_groups(n_groups):
+    choice = choose_k(separate_groups(n_groups), range(2, 9),
+                      estimator=TopicModel(random_state=0), runs=3)
+    assert choice.k == n_groups, choice.rows()
+    assert [s.k for s in choice.scores] == list(range(2, 9))
+    assert f"k={n_groups}:" in choice.reason
+    best = choice.scores[n_groups - 2]
+    # The right k: every topic is one group, so no top term is shared and the topics come back.
+    assert best.diversity == 1.0
+    assert best.stability == max(s.stability for s in choice.scores)
+    errors = [s.error for s in choice.scores]
+    assert errors == sorted(errors, reverse=True)          # more topics, smaller error
+    assert [r["recommended"] for r in choice.rows()].count(True) == 1
+
+
+def test_choose_k_does_not_depend_on_jobs():
+    texts = separate_groups(3, per_group=20)
+    one = choose_k(texts, "2:4", estimator=TopicModel(random_state=1), runs=2, jobs=1)
+    two = choose_k(texts, "2:4", estimator=TopicModel(random_state=1), runs=2, jobs=2)
+    assert one.rows() == two.rows() and one.reason == two.reason
+
+
+def test_choose_k_rejects_bad_arguments():
+    texts = separate_groups(2, per_group=5)
+    with pytest.raises(InputError, match="runs=0"):
+        choose_k(texts, [2], runs=0)
+    with pytest.raises(InputError, match="keep k <= 10"):
+        choose_k(texts, [2, 11], runs=1)
+    with pytest.raises(InputError, match="seed topics"):
+        choose_k(texts, [2], estimator=TopicModel(seed_topics={"a": ["b"]}), runs=1)
+
+
+def test_parse_k_range():
+    assert parse_k_range("5:60:5") == list(range(5, 61, 5))
+    assert parse_k_range("2:4") == [2, 3, 4]
+    assert parse_k_range(" 12, 4,8,8 ") == [4, 8, 12]
+    assert parse_k_range("7") == [7]
+    for bad in ("5:x", "1:2:3:4", "5:10:0", "", "0:3", "10:5"):
+        with pytest.raises(InputError):
+            parse_k_range(bad)
+
+
+# -- evaluate on the shipped ticket corpus -----------------------------------------------------
+
+def test_evaluate_identical_runs_are_perfectly_stable(tickets_model):
+    # sample 1.0: every run refits all documents with the model's seed, so it finds the
+    # model's own topics again.
+    result = evaluate(tickets_model, runs=2, sample_fraction=1.0)
+    assert [t.stability for t in result.topics] == [1.0] * tickets_model.n_topics
+    assert result.stability == 1.0
+
+
+def test_evaluate_scores_are_the_quality_measures_of_the_model(tickets_model):
+    model = tickets_model
+    result = evaluate(model, runs=0)
+    V = model.V_
+    np.testing.assert_allclose([t.coherence for t in result.topics],
+                               npmi_coherence(top_term_indices(model.W_, 10), V), **EXACT)
+    np.testing.assert_allclose([t.diversity for t in result.topics],
+                               topic_uniqueness(top_term_indices(model.W_, 25)), **EXACT)
+    assert result.diversity == pytest.approx(topic_diversity(top_term_indices(model.W_, 25)),
+                                             abs=1e-12)
+    assert [t.size for t in result.topics] == model.topic_sizes().tolist()
+    assert sum(t.size for t in result.topics) == model.n_documents
+    assert result.error == pytest.approx(model.reconstruction_err_ / sp.linalg.norm(V))
+    assert [t.terms[:3] for t in result.topics] == \
+        [[term for term, _ in t.terms] for t in model.topics(3)]
+    assert result.stability is None and all(t.stability is None for t in result.topics)
+    rows = result.rows()
+    assert rows[-1]["topic"] == "all" and rows[-1]["error"] == result.error
+    assert {tuple(r) for r in rows} == {tuple(rows[0])}
+
+
+def test_real_topics_are_more_coherent_than_random_term_sets(tickets_model):
+    model = tickets_model
+    coherence = evaluate(model, runs=0).coherence
+    rng = np.random.default_rng(0)
+    random_terms = np.stack([rng.choice(model.W_.shape[0], 10, replace=False)
+                             for _ in range(model.n_topics)])
+    assert coherence > 0.1
+    assert npmi_coherence(random_terms, model.V_).mean() < coherence - 0.1
+
+
+def test_evaluate_resampled_runs_match_the_topics(tickets_model):
+    result = evaluate(tickets_model, runs=2, sample_fraction=0.8, random_state=0)
+    stabilities = np.array([t.stability for t in result.topics])
+    assert np.all((stabilities > 0) & (stabilities <= 1))
+    assert result.stability == pytest.approx(stabilities.mean())
+    assert stabilities.max() > 0.5     # real topics come back on 80% of the documents
+    again = evaluate(tickets_model, runs=2, sample_fraction=0.8, random_state=0, jobs=2)
+    assert again == result
+
+
+def test_evaluate_a_ratings_model_with_missing_cells():
+    model = fit_matrix(REPO / "corpora" / "ratings.csv", 2, missing="blank", random_state=0)
+    result = evaluate(model, top=3, runs=2, sample_fraction=1.0)
+    assert [t.stability for t in result.topics] == [1.0, 1.0]
+    assert len(result.topics) == 2 and len(result.topics[0].terms) == 3
+
+
+def test_evaluate_rejects_bad_arguments(tickets_model):
+    for kwargs, pattern in (({"top": 1}, "top=1"), ({"runs": -1}, "runs=-1"),
+                            ({"sample_fraction": 0}, "sample_fraction=0"),
+                            ({"jobs": 0}, "jobs=0")):
+        with pytest.raises(InputError, match=pattern):
+            evaluate(tickets_model, **kwargs)
+
+
+# -- measures added for evaluate ---------------------------------------------------------------
+
+def test_topic_uniqueness_by_hand_and_its_mean_is_the_diversity():
+    top = [[0, 1, 2], [2, 3, 4], [2, 4, 5]]
+    # counts: 0:1 1:1 2:3 3:1 4:2 5:1
+    np.testing.assert_allclose(topic_uniqueness(top),
+                               [(1 + 1 + 1 / 3) / 3, (1 / 3 + 1 + 1 / 2) / 3,
+                                (1 / 3 + 1 / 2 + 1) / 3], **EXACT)
+    assert topic_uniqueness(top).mean() == pytest.approx(topic_diversity(top), abs=1e-15)
+    assert topic_uniqueness([[0, 1], [0, 1]]).tolist() == [0.5, 0.5]
+
+
+def test_resample_columns_contract():
+    runs = resample_columns(10, 3, 0.75, random_state=4)
+    assert len(runs) == 3
+    for columns in runs:
+        assert columns.tolist() == sorted(set(columns.tolist())) and len(columns) == 8
+        assert columns.min() >= 0 and columns.max() < 10
+    assert [c.tolist() for c in resample_columns(10, 3, 0.75, random_state=4)] == \
+        [c.tolist() for c in runs]
+    assert [c.tolist() for c in resample_columns(5, 2, 1.0)] == [[0, 1, 2, 3, 4]] * 2
+
+
+# -- the commands ------------------------------------------------------------------------------
+
+def test_evaluate_command(saved_model):
+    result = run("evaluate", saved_model, "--runs", "1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 9 and rows[-1]["topic"] == "all"
+    assert all(0 <= r["stability"] <= 1 for r in rows)
+    assert all(len(r["terms"]) == 10 for r in rows[:-1])
+    assert "coherence" in result.stderr and "relative error" in result.stderr
+    table = run("evaluate", saved_model, "--runs", "0")
+    assert table.exit_code == 0 and table.stdout.splitlines()[0].split()[:4] == \
+        ["topic", "label", "size", "coherence"]
+
+
+def test_evaluate_command_errors(tmp_path):
+    (tmp_path / "notamodel").mkdir()
+    assert_clean_error(run("evaluate", tmp_path / "notamodel"), "model")
+
+
+def test_choose_k_command_table_plot_and_determinism(tmp_path):
+    corpus = tmp_path / "groups.txt"
+    corpus.write_text("\n".join(separate_groups(3)) + "\n")
+    plot = tmp_path / "k.png"
+    args = ["choose-k", corpus, "--k", "2:5", "--runs", "3"]
+    result = run(*args, "--plot", plot)
+    assert result.exit_code == 0, result.output
+    assert "recommended k = 3:" in result.stdout
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    first = run(*args, "--format", "csv", "--plot", tmp_path / "a.svg")
+    again = run(*args, "--format", "csv", "--jobs", "2", "--plot", tmp_path / "b.svg")
+    assert first.stdout == again.stdout
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+    assert b"<svg" in (tmp_path / "a.svg").read_bytes()
+    lines = first.stdout.splitlines()
+    assert lines[0] == "k,coherence,diversity,stability,error,recommended"
+    assert [line.split(",")[0] for line in lines[1:]] == ["2", "3", "4", "5"]
+    assert [line.split(",")[-1] for line in lines[1:]] == ["false", "true", "false", "false"]
+
+
+def test_choose_k_command_errors(tmp_path):
+    corpus = tmp_path / "groups.txt"
+    corpus.write_text("\n".join(separate_groups(2, per_group=5)) + "\n")
+    assert_clean_error(run("choose-k", corpus, "--k", "5:x"), "k range '5:x'")
+    assert_clean_error(run("choose-k", corpus, "--k", "2,50"), "keep k <= 10")
+
+
+def test_fit_weighting_option(tickets_path, tmp_path):
+    result = run("fit", tickets_path, "--id-column", "id", "-k", "3", "--weighting", "counts",
+                 "-o", tmp_path / "m")
+    assert result.exit_code == 0, result.output
+    model = TopicModel.load(tmp_path / "m")
+    assert model.use_idf is False and model.sublinear_tf is False
+    assert np.allclose(model.vectorizer_.idf_, 1.0)
+
+
+def test_cli_choices_are_the_library_choices():
+    from topicnmf import cli, factorize, vectorize
+
+    assert cli.SOLVERS == factorize.SOLVERS and cli.LOSSES == factorize.LOSSES
+    assert cli.INITS == factorize.INITS
+    assert cli.WEIGHTINGS == tuple(vectorize.WEIGHTINGS)

@@ -1,0 +1,362 @@
+"""Are the topics any good, and how many should there be?
+
+* :func:`evaluate` scores a fitted model: per topic and overall NPMI coherence, diversity,
+  size and stability, plus the relative reconstruction error.
+* :func:`choose_k` fits a range of k on one corpus, scores each the same way and recommends
+  a k with :func:`topicnmf.quality.recommend_k`.
+
+The measures are those of :mod:`topicnmf.quality`. Stability refits the topics on resampled
+documents (Greene, O'Callaghan & Cunningham 2014): each run factorizes a random
+``sample_fraction`` of the columns of the model's own matrix ``V`` (the vocabulary and idf
+stay those of the whole corpus) with the model's own settings and seed, and the run's topics
+are matched to the reference topics. The fits are independent tasks that run in ``jobs``
+processes; every task is fully determined by its k and run number, so the results do not
+depend on ``jobs`` or on the order tasks finish in.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from . import factorize as fz
+from .errors import InputError
+from .quality import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
+                      topic_diversity, topic_stability, topic_uniqueness)
+
+__all__ = ["DIVERSITY_TOP", "Evaluation", "KChoice", "TopicQuality", "choose_k", "evaluate",
+           "parse_k_range"]
+
+DIVERSITY_TOP = 25        # diversity is computed on the top 25 terms (Dieng et al. 2020)
+SAMPLE_FRACTION = 0.8     # documents per stability run (Greene et al. 2014 use 0.8)
+
+
+@dataclass(frozen=True)
+class TopicQuality:
+    """Scores of one topic. ``stability`` is None when no stability runs were made."""
+
+    topic: int
+    label: str
+    size: int
+    coherence: float
+    diversity: float
+    stability: float | None
+    terms: list  # of str, best first
+
+    def as_row(self, nested=False) -> dict:
+        row = asdict(self)
+        row["terms"] = list(self.terms) if nested else ", ".join(self.terms)
+        row["error"] = None
+        return row
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Result of :func:`evaluate`.
+
+    Attributes
+    ----------
+    topics : list of TopicQuality
+    coherence : float
+        Mean NPMI of the topics' top terms.
+    diversity : float
+        Unique fraction of all topics' top 25 terms (the mean of the per-topic values).
+    stability : float or None
+        Mean topic stability over the runs.
+    error : float
+        Relative reconstruction error ``‖V − W H‖ / ‖V‖`` on the training matrix.
+    n_documents, runs, top : int
+    """
+
+    topics: list
+    coherence: float
+    diversity: float
+    stability: float | None
+    error: float
+    n_documents: int
+    runs: int
+    top: int
+
+    def rows(self, nested=False) -> list:
+        """One row per topic, then an ``all`` row with the overall scores and the error."""
+        overall = {"topic": "all", "label": "overall", "size": self.n_documents,
+                   "coherence": self.coherence, "diversity": self.diversity,
+                   "stability": self.stability, "terms": [] if nested else "",
+                   "error": self.error}
+        return [t.as_row(nested) for t in self.topics] + [overall]
+
+
+@dataclass(frozen=True)
+class KChoice:
+    """Result of :func:`choose_k`: one :class:`~topicnmf.quality.KScore` per k (ascending),
+    the recommended ``k`` and the ``reason`` (the rule and the winning numbers)."""
+
+    scores: list
+    k: int
+    reason: str
+    runs: int
+    top: int
+
+    def rows(self) -> list:
+        return [{**asdict(s), "recommended": s.k == self.k} for s in self.scores]
+
+
+# -- fitting tasks ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Setup:
+    """What every fitting task needs: the matrix, the estimator settings and the measures."""
+
+    V: object             # scipy.sparse csc, terms × documents
+    params: dict          # TopicModel parameters (n_topics is set per task)
+    seeds: list
+    mask: object          # ndarray of bool or None
+    top: int
+    runs: list            # column subsets, one per stability run
+
+
+def _fit(setup, k, run):
+    """One task: ``run`` -1 fits all documents and scores them; ``run`` r >= 0 fits the r-th
+    resample. Returns the top terms and a dict of scores (whether the solver converged;
+    coherence, diversity and error for a full fit)."""
+    from .model import TopicModel
+
+    estimator = TopicModel(**{**setup.params, "n_topics": k})
+    V, mask = setup.V, setup.mask
+    if run >= 0:
+        columns = setup.runs[run]
+        V = V[:, columns]
+        mask = None if mask is None else mask[:, columns]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        W, _, _ = estimator.factorize_matrix(V, setup.seeds, mask=mask)
+    # Counted here and reported once by the caller: one warning per fit would drown the table.
+    unconverged = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    top_terms = top_term_indices(W, setup.top)
+    if run >= 0:
+        return top_terms, {"unconverged": unconverged}
+    H = fz.project(V, W, beta_loss=estimator.loss)
+    return top_terms, {"unconverged": unconverged, "coherence": npmi_coherence(top_terms, V),
+                       "diversity": topic_diversity(top_term_indices(
+                           W, min(DIVERSITY_TOP, W.shape[0]))),
+                       "error": _relative(fz.reconstruction_error(V, W, H), V)}
+
+
+def _relative(error, V):
+    """``error / ‖V‖`` (0 for an all-zero V)."""
+    norm = float(np.sqrt(V.multiply(V).sum()))
+    return float(error / norm) if norm > 0 else 0.0
+
+
+_SETUP = None
+
+
+def _init_worker(setup, limit_threads):
+    global _SETUP
+    _SETUP = setup
+    if limit_threads:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+
+
+def _task(key):
+    return key, _fit(_SETUP, *key)
+
+
+def _run_tasks(setup, keys, jobs, progress, desc):
+    """``{(k, run): result}`` of every task; in ``jobs`` processes when jobs > 1."""
+    if jobs == 1 or len(keys) <= 1:
+        _init_worker(setup, False)
+        results = _collect(map(_task, keys), len(keys), progress, desc)
+    else:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ctx.Pool(min(jobs, len(keys)), initializer=_init_worker,
+                      initargs=(setup, True)) as pool:
+            results = _collect(pool.imap_unordered(_task, keys), len(keys), progress, desc)
+    unconverged = sum(extra["unconverged"] for _, extra in results.values())
+    if unconverged:
+        warnings.warn(f"{unconverged} of {len(keys)} fits stopped at the iteration limit "
+                      "before converging; their topics may be a little less stable (raise "
+                      "max_iter / --max-iter)", ConvergenceWarning,
+                      stacklevel=3)
+    return results
+
+
+def _collect(done, total, progress, desc):
+    return dict(progress(done, total=total, desc=desc) if progress else done)
+
+
+def _check_common(top, runs, sample_fraction, jobs):
+    for name, value, low in (("top", top, 2), ("runs", runs, 0), ("jobs", jobs, 1)):
+        if not isinstance(value, (int, np.integer)) or value < low:
+            raise InputError(f"{name}={value!r} is invalid; pass an integer >= {low}")
+    if not isinstance(sample_fraction, (int, float)) or not 0 < sample_fraction <= 1:
+        raise InputError(f"sample_fraction={sample_fraction!r} is invalid; pass a number "
+                         "with 0 < sample_fraction <= 1")
+
+
+# -- evaluate --------------------------------------------------------------------------------
+
+def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_state=0,
+             jobs=1, progress=None):
+    """Score a fitted model's topics on its training documents.
+
+    Parameters
+    ----------
+    model : TopicModel
+        A fitted (or loaded) model; its training matrix ``V_`` is used.
+    top : int
+        Top terms per topic for coherence and stability (diversity always uses the top 25).
+    runs : int
+        Stability runs (refits on resampled documents); 0 skips stability.
+    sample_fraction : float
+        Fraction of the documents in each run.
+    random_state : int
+        Seed of the resampling (the refits use the model's own seed).
+    jobs : int
+        Processes for the runs; the results do not depend on it.
+    progress : callable, optional
+        Wraps the iteration over finished runs, e.g. ``tqdm``.
+
+    Returns
+    -------
+    Evaluation
+
+    Examples
+    --------
+    >>> from topicnmf import TopicModel
+    >>> model = TopicModel(2, random_state=0, min_df=1).fit(
+    ...     ["printer jams paper", "printer paper tray", "refund invoice charge",
+    ...      "invoice refund request"])
+    >>> result = evaluate(model, top=2, runs=2, sample_fraction=1.0)
+    >>> [t.stability for t in result.topics]
+    [1.0, 1.0]
+    """
+    model._check_fitted()
+    _check_common(top, runs, sample_fraction, jobs)
+    V = model.V_.tocsc()
+    t = min(top, V.shape[0])
+    if t < 2:
+        raise InputError(f"the model has {V.shape[0]} term(s); coherence needs at least 2")
+    W = model.W_
+    reference = top_term_indices(W, t)
+    coherence = npmi_coherence(reference, V)
+    uniqueness = topic_uniqueness(top_term_indices(W, min(DIVERSITY_TOP, V.shape[0])))
+    stability = None
+    if runs:
+        setup = _Setup(V, model.get_params(), model.seed_terms(), getattr(model, "mask_", None),
+                       t, resample_columns(V.shape[1], runs, sample_fraction, random_state))
+        keys = [(model.n_topics, r) for r in range(runs)]
+        done = _run_tasks(setup, keys, jobs, progress, "stability runs")
+        stability = topic_stability(reference, [done[key][0] for key in keys])
+    sizes = model.topic_sizes()
+    topics = [TopicQuality(z, model.label(z), int(sizes[z]), float(coherence[z]),
+                           float(uniqueness[z]), None if stability is None else
+                           float(stability[z]), [model.terms[i] for i in reference[z]])
+              for z in range(model.n_topics)]
+    return Evaluation(topics, float(coherence.mean()), float(uniqueness.mean()),
+                      None if stability is None else float(stability.mean()),
+                      _relative(model.reconstruction_err_, V),
+                      model.n_documents, runs, t)
+
+
+# -- choose k --------------------------------------------------------------------------------
+
+def parse_k_range(text) -> list:
+    """``"5:60:5"`` (start:stop:step, stop included), ``"4,8,12"`` or ``"10"`` → sorted ks.
+
+    Examples
+    --------
+    >>> parse_k_range("5:20:5"), parse_k_range("3,2,8"), parse_k_range("2:4")
+    ([5, 10, 15, 20], [2, 3, 8], [2, 3, 4])
+    """
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            parts = [int(p) for p in text.split(":")]
+            if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
+                raise ValueError
+            start, stop, step = (*parts, 1) if len(parts) == 2 else parts
+            ks = list(range(start, stop + 1, step))
+        else:
+            ks = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise InputError(f"k range {text!r} is not understood; write start:stop:step "
+                         "(e.g. 5:60:5), a list (4,8,12) or one number") from None
+    if not ks or min(ks) < 1:
+        raise InputError(f"k range {text!r} gives no positive k; e.g. 5:60:5")
+    return sorted(set(ks))
+
+
+def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
+             sample_fraction=SAMPLE_FRACTION, random_state=0, jobs=1, progress=None):
+    """Fit every k on one corpus, score each and recommend one.
+
+    The corpus is vectorized once with the estimator's settings; for each k the topics are
+    fitted on all documents (coherence of the top ``top`` terms, diversity of the top 25,
+    relative reconstruction error) and on ``runs`` resamples (stability). The recommendation
+    is :func:`topicnmf.quality.recommend_k` of the table.
+
+    Parameters
+    ----------
+    documents : Corpus, iterable of Document, or iterable of str
+    ks : iterable of int or str
+        Candidate numbers of topics, or a range like ``"5:60:5"`` (:func:`parse_k_range`).
+    estimator : TopicModel, optional
+        Settings for the vectorizer and the solver (``n_topics`` is ignored); by default
+        ``TopicModel(random_state=random_state)``.
+    top, runs, sample_fraction, random_state, jobs, progress
+        As for :func:`evaluate`; ``random_state`` seeds the resampling. ``runs`` must be
+        at least 1: stability is half of the rule.
+
+    Returns
+    -------
+    KChoice
+
+    Examples
+    --------
+    >>> texts = ["printer jams paper", "printer paper tray", "refund invoice charge",
+    ...          "invoice refund request", "printer paper jam", "refund charge invoice"]
+    >>> from topicnmf import TopicModel
+    >>> choice = choose_k(texts, [1, 2], estimator=TopicModel(min_df=1, random_state=0),
+    ...                   runs=2, top=3)
+    >>> [row["k"] for row in choice.rows()], choice.k in (1, 2)
+    ([1, 2], True)
+    """
+    from .model import TopicModel, as_documents
+
+    ks = parse_k_range(ks) if isinstance(ks, str) else sorted(set(ks))
+    _check_common(top, runs, sample_fraction, jobs)
+    if runs < 1:
+        raise InputError("runs=0: choosing k needs stability runs; pass runs >= 1")
+    if not ks or not all(isinstance(k, (int, np.integer)) and k >= 1 for k in ks):
+        raise InputError(f"ks={ks!r}: pass positive integers, e.g. parse_k_range('5:60:5')")
+    estimator = estimator if estimator is not None else TopicModel(random_state=random_state)
+    if estimator.seed_topics:
+        raise InputError("choose_k does not take seed topics; choose k without them, then "
+                         "fit with the seed topics")
+    docs = as_documents(documents)
+    V = estimator._make_vectorizer().fit_transform([d.text for d in docs]).tocsc()
+    limit = min(V.shape)
+    if ks[-1] > limit:
+        raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "
+                         f"{V.shape[0]} terms allow; keep k <= {limit}")
+    t = min(top, V.shape[0])
+    setup = _Setup(V, estimator.get_params(), [], None, t,
+                   resample_columns(V.shape[1], runs, sample_fraction, random_state))
+    # Largest k first: the longest tasks start early, which balances the processes.
+    keys = [(k, r) for k in reversed(ks) for r in range(-1, runs)]
+    done = _run_tasks(setup, keys, jobs, progress, "fits")
+    scores = []
+    for k in ks:
+        reference, full = done[(k, -1)]
+        stability = topic_stability(reference, [done[(k, r)][0] for r in range(runs)])
+        scores.append(KScore(k, float(full["coherence"].mean()), full["diversity"],
+                             float(stability.mean()), full["error"]))
+    k, reason = recommend_k(scores)
+    return KChoice(scores, k, reason, runs, t)

@@ -1,18 +1,21 @@
 #!/usr/bin/env python
-"""Per-query latency and memory of `similar`, `recommend` and `target` on a loaded model.
+"""Per-query latency and memory of `similar`, `recommend`, `target` and `assign` on a loaded model.
 
 On the 64k Debian descriptions corpus: fit k=50 once and save it (or reuse --model), load it in
 this process, warm up (the first query of each kind builds the cached Gram matrices, embeddings
 and indexes; that one-off cost is printed separately), then time --queries queries of each
 verb through the library functions the CLI calls (median and p95 ms per query). Memory: peak
 RSS, and the memory traced by tracemalloc after 100 queries vs after 1,000 more (growth should
-be ~0: nothing is kept per query). Goal: < 5 ms per query, no growth.
+be ~0: nothing is kept per query). Goal: < 5 ms per query, no growth. `assign` is timed as
+the command runs it: one stream of JSONL records (each a document's first line), the time
+between consecutive output rows.
 
     python scripts/bench_queries.py [--model /tmp/topicnmf-bench-k50] [--queries 300]
 """
 
 import argparse
 import gc
+import json
 import resource
 import statistics
 import sys
@@ -29,6 +32,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 from bench_similar import fitted_model  # noqa: E402
 from topicnmf import TopicModel  # noqa: E402
 from topicnmf.recommend import recommend, similar  # noqa: E402
+from topicnmf.tagging import assign  # noqa: E402
 from topicnmf.target import target  # noqa: E402
 
 
@@ -37,9 +41,21 @@ def rss_mib():
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def assign_latencies(model, texts):
+    """Milliseconds between consecutive rows of one `assign` stream (the first row, which
+    also sets the stream up, is left out)."""
+    lines = (json.dumps({"id": str(i), "text": t}) + "\n" for i, t in enumerate(texts))
+    times, t0 = [], time.perf_counter()
+    for _ in assign(model, lines):
+        t1 = time.perf_counter()
+        times.append(1000 * (t1 - t0))
+        t0 = t1
+    return times[1:]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=str(REPO.parent.parent / "shared/data/"
+    parser.add_argument("--data", default=str(REPO.parent / "shared/data/"
                                               "debian-descriptions.jsonl.gz"))
     parser.add_argument("--model", default="/tmp/topicnmf-bench-k50")
     parser.add_argument("-k", type=int, default=50)
@@ -77,6 +93,10 @@ def main():
             times.append(1000 * (time.perf_counter() - t0))
         p95 = float(np.percentile(times, 95))
         print(f"{name:>9}  {statistics.median(times):>9.2f}  {p95:>7.2f}  {len(times)}")
+    times = assign_latencies(model, [model.snippets_[model.document_index(d)]
+                                     for d in docs[:args.queries + 1]])
+    print(f"{'assign':>9}  {statistics.median(times):>9.2f}  "
+          f"{float(np.percentile(times, 95)):>7.2f}  {len(times)} (records of a stream)")
 
     rss_before = rss_mib()
     tracemalloc.start()

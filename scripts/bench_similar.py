@@ -53,7 +53,7 @@ def fitted_model(data, model_dir, k, seed):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=str(REPO.parent.parent / "shared/data/"
+    parser.add_argument("--data", default=str(REPO.parent / "shared/data/"
                                               "debian-descriptions.jsonl.gz"))
     parser.add_argument("--model", default="/tmp/topicnmf-bench-k50",
                         help="model directory: loaded if present, else fitted and saved there")

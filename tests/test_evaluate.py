@@ -205,7 +205,7 @@ def test_choose_k_command_table_plot_and_determinism(tmp_path):
     args = ["choose-k", corpus, "--k", "2:5", "--runs", "3"]
     result = run(*args, "--plot", plot)
     assert result.exit_code == 0, result.output
-    assert "recommended k = 3:" in result.stdout
+    assert "recommended: k=3:" in result.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     first = run(*args, "--format", "csv", "--plot", tmp_path / "a.svg")
     again = run(*args, "--format", "csv", "--jobs", "2", "--plot", tmp_path / "b.svg")

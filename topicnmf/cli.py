@@ -720,7 +720,7 @@ def choose_k(corpus, k_range, runs, plot_path, input_format, text_column, id_col
                  progress=fit_progress)
     echo_rows(result.rows(), fmt)
     if fmt == "table":
-        click.echo(f"\nrecommended k = {result.k}: {result.reason}")
+        click.echo(f"\nrecommended: {result.reason}")
     info(f"{len(ks) * (runs + 1)} fits in {time.perf_counter() - start:.1f} s")
     if plot_path:
         from .export import write_atomic

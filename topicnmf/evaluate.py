@@ -155,12 +155,13 @@ def _relative(error, V):
 _SETUP = None
 
 
-def _init_worker(setup, limit_threads):
+def _init_worker(setup):
+    """Worker process: keep the setup, one BLAS thread (the processes are the parallelism)."""
+    from threadpoolctl import threadpool_limits
+
     global _SETUP
     _SETUP = setup
-    if limit_threads:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(1)
+    threadpool_limits(1)
 
 
 def _task(key):
@@ -170,20 +171,19 @@ def _task(key):
 def _run_tasks(setup, keys, jobs, progress, desc):
     """``{(k, run): result}`` of every task; in ``jobs`` processes when jobs > 1."""
     if jobs == 1 or len(keys) <= 1:
-        _init_worker(setup, False)
-        results = _collect(map(_task, keys), len(keys), progress, desc)
+        done = ((key, _fit(setup, *key)) for key in keys)
+        results = _collect(done, len(keys), progress, desc)
     else:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with ctx.Pool(min(jobs, len(keys)), initializer=_init_worker,
-                      initargs=(setup, True)) as pool:
+                      initargs=(setup,)) as pool:
             results = _collect(pool.imap_unordered(_task, keys), len(keys), progress, desc)
     unconverged = sum(extra["unconverged"] for _, extra in results.values())
     if unconverged:
         warnings.warn(f"{unconverged} of {len(keys)} fits stopped at the iteration limit "
                       "before converging; their topics may be a little less stable (raise "
-                      "max_iter / --max-iter)", ConvergenceWarning,
-                      stacklevel=3)
+                      "max_iter / --max-iter)", ConvergenceWarning, stacklevel=3)
     return results
 
 

@@ -90,7 +90,7 @@ def factorize(V, n_components, *, solver="cd", beta_loss="frobenius", init="nnds
     """
     check_factorization_params(V, n_components, solver, beta_loss, init)
     X = V.T.tocsr() if sp.issparse(V) else np.asarray(V, dtype=np.float64).T
-    X = X.astype(np.float64)
+    X = X.astype(np.float64, copy=False)
     common = dict(n_components=int(n_components), init=init, beta_loss=beta_loss,
                   max_iter=MAX_ITER if max_iter is None else max_iter, tol=tol,
                   random_state=random_state)

@@ -221,9 +221,10 @@ class TopicModel:
         if mask is not None:
             from .masked import masked_nmf
 
+            limit = {} if self.max_iter is None else {"max_iter": self.max_iter}
             W, H, n_iter = masked_nmf(V.toarray(), mask, int(self.n_topics),
-                                      max_iter=self.max_iter, tol=min(self.tol, 1e-6),
-                                      random_state=self.random_state)
+                                      tol=min(self.tol, 1e-6), random_state=self.random_state,
+                                      **limit)
             return (*fz.normalize_columns(W, H), n_iter)
         if seeds:
             W, n_iter = guided_factorize(V, self.n_topics, seeds, solver=self.solver,

@@ -240,3 +240,71 @@ def test_cli_choices_are_the_library_choices():
     assert cli.SOLVERS == factorize.SOLVERS and cli.LOSSES == factorize.LOSSES
     assert cli.INITS == factorize.INITS
     assert cli.WEIGHTINGS == tuple(vectorize.WEIGHTINGS)
+
+
+# -- resuming a long choose-k ------------------------------------------------------------------
+
+def _interrupt_after(n):
+    """A progress wrapper that lets ``n`` fits finish, then raises KeyboardInterrupt."""
+    def progress(iterable, **kwargs):
+        for i, item in enumerate(iterable):
+            if i == n:
+                raise KeyboardInterrupt
+            yield item
+    return progress
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_choose_k_resumes_from_its_journal_after_an_interruption(tmp_path, jobs):
+    texts = separate_groups(3, per_group=20)
+    journal = tmp_path / "fits.jsonl"
+    settings = dict(estimator=TopicModel(random_state=0), runs=2)
+    uninterrupted = choose_k(texts, "2:4", **settings)
+    with pytest.raises(KeyboardInterrupt):
+        choose_k(texts, "2:4", journal=journal, jobs=jobs, progress=_interrupt_after(4),
+                 **settings)
+    resumed = choose_k(texts, "2:4", journal=journal, jobs=jobs, **settings)
+    assert resumed.reused == 4
+    assert resumed.rows() == uninterrupted.rows() and resumed.reason == uninterrupted.reason
+    again = choose_k(texts, "2:4", journal=journal, **settings)
+    assert again.reused == 9 and again.rows() == uninterrupted.rows()
+
+
+def test_choose_k_journal_grows_with_more_k_and_survives_a_torn_line(tmp_path):
+    texts = separate_groups(3, per_group=20)
+    journal = tmp_path / "fits.jsonl"
+    settings = dict(estimator=TopicModel(random_state=0))
+    choose_k(texts, "2:3", runs=1, journal=journal, **settings)          # 4 fits
+    with open(journal, "a") as f:
+        f.write('{"key": "k=4", "chunk": -1, "top_ter')                  # killed mid-write
+    wider = choose_k(texts, "2:4", runs=2, journal=journal, **settings)
+    assert wider.reused == 4
+    assert wider.rows() == choose_k(texts, "2:4", runs=2, **settings).rows()
+
+
+def test_choose_k_journal_of_other_settings_is_refused(tmp_path):
+    texts = separate_groups(3, per_group=20)
+    journal = tmp_path / "fits.jsonl"
+    choose_k(texts, [2], runs=1, journal=journal, estimator=TopicModel(random_state=0))
+    before = journal.read_bytes()
+    with pytest.raises(InputError, match="holds fits of another corpus or other settings"):
+        choose_k(texts, [2], runs=1, journal=journal, estimator=TopicModel(random_state=1))
+    with pytest.raises(InputError, match="holds fits of another corpus"):
+        choose_k(texts[:-5], [2], runs=1, journal=journal, estimator=TopicModel(random_state=0))
+    assert journal.read_bytes() == before
+    other = tmp_path / "notes.txt"
+    other.write_text("my notes\n")
+    with pytest.raises(InputError, match="notes.txt holds fits of another"):
+        choose_k(texts, [2], runs=1, journal=other)
+    assert other.read_text() == "my notes\n"
+
+
+def test_choose_k_command_journal(tmp_path):
+    corpus = tmp_path / "groups.txt"
+    corpus.write_text("\n".join(separate_groups(3, per_group=20)) + "\n")
+    args = ["choose-k", corpus, "--k", "2:3", "--runs", "1", "--journal", tmp_path / "j.jsonl",
+            "--format", "csv"]
+    first, second = run(*args), run(*args)
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert first.stdout == second.stdout
+    assert "(0 from" in first.stderr and "(4 from" in second.stderr

@@ -685,12 +685,15 @@ def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, fmt):
               help="Stability runs per k (refits on resampled documents).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False),
               help="Also draw the measures against k to this PNG or SVG file.")
+@click.option("--journal", type=click.Path(dir_okay=False),
+              help="Keep every finished fit in this file; rerun with it after an interruption "
+                   "(or with more k or runs) and only the missing fits are made.")
 @corpus_options
 @model_options
 @quality_options
 @output_options
-def choose_k(corpus, k_range, runs, plot_path, input_format, text_column, id_column,
-             label_column, date_column, duplicate_ids, random_state, max_iter, top,
+def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_column,
+             id_column, label_column, date_column, duplicate_ids, random_state, max_iter, top,
              sample_fraction, jobs, fmt, **settings):
     """Fit a range of k, score each, and recommend a number of topics with the reason.
 
@@ -700,6 +703,9 @@ def choose_k(corpus, k_range, runs, plot_path, input_format, text_column, id_col
     to 0..1 over the candidates, among the k whose topics are diverse enough (diversity >=
     0.5); the rule and its numbers are printed. Takes the same corpus and model options as
     'topicnmf fit'; the --seed seeds both the fits and the resampling.
+
+    Long scans: --journal FILE keeps each finished fit, so an interrupted run (Ctrl-C, a
+    crash) started again with the same file only makes the missing fits.
 
     \b
     Example:
@@ -715,13 +721,19 @@ def choose_k(corpus, k_range, runs, plot_path, input_format, text_column, id_col
     info(f"fitting k = {', '.join(map(str, ks))} to {len(docs)} documents, "
          f"{runs} stability run(s) each…")
     start = time.perf_counter()
-    result = run(docs, ks, estimator=estimator, top=top, runs=runs,
-                 sample_fraction=sample_fraction, random_state=random_state, jobs=jobs,
-                 progress=fit_progress)
+    try:
+        result = run(docs, ks, estimator=estimator, top=top, runs=runs,
+                     sample_fraction=sample_fraction, random_state=random_state, jobs=jobs,
+                     progress=fit_progress, journal=journal)
+    except KeyboardInterrupt:
+        if journal:
+            info(f"the finished fits are kept in {journal}: run the same command to resume")
+        raise
     echo_rows(result.rows(), fmt)
     if fmt == "table":
         click.echo(f"\nrecommended: {result.reason}")
-    info(f"{len(ks) * (runs + 1)} fits in {time.perf_counter() - start:.1f} s")
+    reused = f" ({result.reused} from {journal})" if journal else ""
+    info(f"{len(ks) * (runs + 1)} fits{reused} in {time.perf_counter() - start:.1f} s")
     if plot_path:
         from .export import write_atomic
         from .plots import choose_k_figure, figure_bytes

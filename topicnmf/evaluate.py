@@ -32,6 +32,7 @@ __all__ = ["DIVERSITY_TOP", "Evaluation", "KChoice", "TopicQuality", "choose_k",
            "parse_k_range"]
 
 DIVERSITY_TOP = 25        # diversity is computed on the top 25 terms (Dieng et al. 2020)
+JOURNAL_VERSION = 1       # of choose_k's journal of finished fits
 SAMPLE_FRACTION = 0.8     # documents per stability run (Greene et al. 2014 use 0.8)
 
 
@@ -93,13 +94,15 @@ class Evaluation:
 @dataclass(frozen=True)
 class KChoice:
     """Result of :func:`choose_k`: one :class:`~topicnmf.quality.KScore` per k (ascending),
-    the recommended ``k`` and the ``reason`` (the rule and the winning numbers)."""
+    the recommended ``k`` and the ``reason`` (the rule and the winning numbers);
+    ``reused`` fits came from the journal."""
 
     scores: list
     k: int
     reason: str
     runs: int
     top: int
+    reused: int = 0
 
     def rows(self) -> list:
         return [{**asdict(s), "recommended": s.k == self.k} for s in self.scores]
@@ -168,17 +171,24 @@ def _task(key):
     return key, _fit(_SETUP, *key)
 
 
-def _run_tasks(setup, keys, jobs, progress, desc):
-    """``{(k, run): result}`` of every task; in ``jobs`` processes when jobs > 1."""
-    if jobs == 1 or len(keys) <= 1:
-        done = ((key, _fit(setup, *key)) for key in keys)
-        results = _collect(done, len(keys), progress, desc)
+def _run_tasks(setup, keys, jobs, progress, desc, journal=None):
+    """``{(k, run): result}`` of every task; in ``jobs`` processes when jobs > 1.
+
+    With a :class:`FitJournal`, tasks it holds are not run again and every finished task is
+    added to it at once, so an interrupted run resumes where it stopped.
+    """
+    results = journal.finished(keys) if journal is not None else {}
+    todo = [key for key in keys if key not in results]
+    if jobs == 1 or len(todo) <= 1:
+        done = ((key, _fit(setup, *key)) for key in todo)
+        _collect(done, results, journal, len(todo), progress, desc)
     else:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ctx.Pool(min(jobs, len(keys)), initializer=_init_worker,
+        with ctx.Pool(min(jobs, len(todo)), initializer=_init_worker,
                       initargs=(setup,)) as pool:
-            results = _collect(pool.imap_unordered(_task, keys), len(keys), progress, desc)
+            _collect(pool.imap_unordered(_task, todo), results, journal, len(todo), progress,
+                     desc)
     unconverged = sum(extra["unconverged"] for _, extra in results.values())
     if unconverged:
         warnings.warn(f"{unconverged} of {len(keys)} fits stopped at the iteration limit "
@@ -187,8 +197,73 @@ def _run_tasks(setup, keys, jobs, progress, desc):
     return results
 
 
-def _collect(done, total, progress, desc):
-    return dict(progress(done, total=total, desc=desc) if progress else done)
+def _collect(done, results, journal, total, progress, desc):
+    for key, result in (progress(done, total=total, desc=desc) if progress else done):
+        results[key] = result
+        if journal is not None:
+            journal.add(key, result)
+
+
+class FitJournal:
+    """Finished ``choose_k`` fits in a JSON-lines file, reused by the next run on the same
+    corpus and settings (see :class:`topicnmf.tagstate.Journal`: header with a fingerprint,
+    one fsynced line per fit, a torn last line dropped, a lock against a second writer).
+
+    A journal written for another corpus, other settings, ``top``, ``sample_fraction`` or
+    seed is not mixed in: InputError naming the file. The number of runs and the k range
+    may change between runs: each (k, run) fit is reused on its own.
+    """
+
+    def __init__(self, path, setup, random_state, sample_fraction):
+        from pathlib import Path
+
+        from .tagstate import Journal, fingerprint
+
+        path = Path(path)
+        if path.is_dir():
+            raise InputError(f"journal {path} is a folder; pass a file name, e.g. "
+                             f"{path / 'choose-k.jsonl'}")
+        V = setup.V
+        params = {k: v for k, v in setup.params.items() if k != "n_topics"}
+        stamp = fingerprint("topicnmf choose-k", JOURNAL_VERSION, V.shape, V.indptr.tobytes(),
+                            V.indices.tobytes(), V.data.tobytes(), params, setup.top,
+                            float(sample_fraction), random_state)
+        if path.exists() and path.stat().st_size and not _same_stamp(path, stamp):
+            raise InputError(f"journal {path} holds fits of another corpus or other settings; "
+                             "delete it or pass another --journal file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.journal = Journal(path.parent, stamp, name=path.name, command="topicnmf choose-k")
+
+    def finished(self, keys) -> dict:
+        out = {}
+        for k, run in keys:
+            entry = self.journal.entries.get((f"k={k}", run))
+            if entry is not None:
+                scores = dict(entry["scores"])
+                if "coherence" in scores:
+                    scores["coherence"] = np.array(scores["coherence"], dtype=np.float64)
+                out[(k, run)] = (np.array(entry["top_terms"], dtype=np.int64), scores)
+        return out
+
+    def add(self, key, result):
+        top_terms, scores = result
+        scores = {name: value.tolist() if isinstance(value, np.ndarray) else value
+                  for name, value in scores.items()}
+        self.journal.commit([{"key": f"k={key[0]}", "chunk": key[1],
+                              "top_terms": top_terms.tolist(), "scores": scores}])
+
+    def close(self):
+        self.journal.close()
+
+
+def _same_stamp(path, stamp):
+    import json
+
+    with open(path, encoding="utf-8") as f:
+        try:
+            return json.loads(f.readline()).get("fingerprint") == stamp
+        except (ValueError, AttributeError):
+            return False
 
 
 def _check_common(top, runs, sample_fraction, jobs):
@@ -294,7 +369,8 @@ def parse_k_range(text) -> list:
 
 
 def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
-             sample_fraction=SAMPLE_FRACTION, random_state=0, jobs=1, progress=None):
+             sample_fraction=SAMPLE_FRACTION, random_state=0, jobs=1, progress=None,
+             journal=None):
     """Fit every k on one corpus, score each and recommend one.
 
     The corpus is vectorized once with the estimator's settings; for each k the topics are
@@ -313,6 +389,10 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     top, runs, sample_fraction, random_state, jobs, progress
         As for :func:`evaluate`; ``random_state`` seeds the resampling. ``runs`` must be
         at least 1: stability is half of the rule.
+    journal : str or Path, optional
+        A file that keeps every finished fit: run again with the same file after an
+        interruption (or with more k or runs) and only the missing fits are made; the
+        result is the same as one uninterrupted run. See :class:`FitJournal`.
 
     Returns
     -------
@@ -351,7 +431,13 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
                    resample_columns(V.shape[1], runs, sample_fraction, random_state))
     # Largest k first: the longest tasks start early, which balances the processes.
     keys = [(k, r) for k in reversed(ks) for r in range(-1, runs)]
-    done = _run_tasks(setup, keys, jobs, progress, "fits")
+    log = FitJournal(journal, setup, random_state, sample_fraction) if journal else None
+    try:
+        reused = len(log.finished(keys)) if log is not None else 0
+        done = _run_tasks(setup, keys, jobs, progress, "fits", log)
+    finally:
+        if log is not None:
+            log.close()
     scores = []
     for k in ks:
         reference, full = done[(k, -1)]
@@ -359,4 +445,4 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         scores.append(KScore(k, float(full["coherence"].mean()), full["diversity"],
                              float(stability.mean()), full["error"]))
     k, reason = recommend_k(scores)
-    return KChoice(scores, k, reason, runs, t)
+    return KChoice(scores, k, reason, runs, t, reused)

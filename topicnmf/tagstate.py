@@ -95,20 +95,29 @@ def fingerprint(*parts) -> str:
 
 
 class Journal:
-    """Append-only record of finished work in ``OUTDIR/.tag-state.jsonl``.
+    """Append-only record of finished work, by default ``OUTDIR/.tag-state.jsonl``.
+
+    Entries are dicts with at least ``key`` and ``chunk``; the last entry of a (key, chunk)
+    wins. Also used by ``choose-k`` for its finished fits.
 
     Parameters
     ----------
     outdir : Path
     stamp : str
         Fingerprint of the model and settings; a journal with another stamp is discarded.
+    name : str
+        File name of the journal in ``outdir`` (the lock is ``name`` + ``.lock``, or
+        ``.tag-state.lock`` for the default name).
+    command : str
+        The command named in the error when another run holds the lock.
     """
 
-    def __init__(self, outdir, stamp):
-        self.path = Path(outdir) / STATE_NAME
+    def __init__(self, outdir, stamp, *, name=STATE_NAME, command="topicnmf tag"):
+        self.path = Path(outdir) / name
         self.stamp = stamp
         self.entries = {}          # (key, chunk) -> entry
-        self._lock = _lock(Path(outdir) / LOCK_NAME)
+        lock = LOCK_NAME if name == STATE_NAME else name + ".lock"
+        self._lock = _lock(Path(outdir) / lock, command)
         self._load()
         self._rewrite(self.entries.values())
         self._lines = len(self.entries)            # entry lines in the file
@@ -171,7 +180,7 @@ class Journal:
         self._lock.close()                         # releases the lock
 
 
-def _lock(path):
+def _lock(path, command):
     """An exclusive lock on ``path`` (held while the file stays open), so that two runs
     never append to one journal; InputError if another run holds it."""
     handle = open(path, "a")
@@ -183,8 +192,8 @@ def _lock(path):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
-        raise InputError(f"{path.parent}: another 'topicnmf tag' is writing there; wait for "
-                         "it to finish or choose another output folder") from None
+        raise InputError(f"{path.parent}: another '{command}' is writing there; wait for "
+                         "it to finish or choose another output") from None
     return handle
 
 

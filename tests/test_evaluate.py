@@ -308,3 +308,13 @@ def test_choose_k_command_journal(tmp_path):
     assert first.exit_code == 0 and second.exit_code == 0, second.output
     assert first.stdout == second.stdout
     assert "(0 from" in first.stderr and "(4 from" in second.stderr
+
+
+def test_evaluate_refits_a_seeded_model_with_its_seeds(tickets):
+    seeds = {"Games": ["game", "player", "puzzle"], "Fonts": ["font", "typeface", "glyph"]}
+    model = TopicModel(6, random_state=0, seed_topics=seeds).fit(tickets)
+    result = evaluate(model, runs=1, sample_fraction=1.0)
+    # the refit of all documents with the same seeds finds the same topics, names included
+    assert [t.stability for t in result.topics] == [1.0] * 6
+    assert [t.label for t in result.topics[:2]] == ["Games", "Fonts"]
+    assert {"game", "player", "puzzle"} <= set(result.topics[0].terms)

@@ -53,6 +53,10 @@ def test_unknown_seed_words_warn_and_empty_seed_topics_become_free(tickets, capl
     assert "'Nothing': 'qqqqz', 'xxyyq' not in the vocabulary" in text
     assert "'Nothing' has no known word; it becomes a free topic" in text
     assert model.topic_labels_ == ["Fonts"] + [None] * 5
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="topicnmf"):   # the fit has warned already
+        assert [name for name, _ in model.seed_terms()] == ["Fonts"]
+    assert caplog.text == ""
 
 
 def test_more_seed_topics_than_k_is_an_input_error(tickets):

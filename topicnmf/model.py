@@ -242,7 +242,7 @@ class TopicModel:
         if not self.seed_topics or self.mode != "text":
             return []
         return resolve_seed_terms(check_seed_topics(self.seed_topics, self.n_topics),
-                                  self.vectorizer_)
+                                  self.vectorizer_, warn=False)
 
     def _fit_matrix(self, V, seeds=()):
         W, _, n_iter = self.factorize_matrix(V, seeds)

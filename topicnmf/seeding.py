@@ -103,11 +103,12 @@ def check_seed_topics(seed_topics, n_topics=None, source="seed_topics") -> dict:
     return out
 
 
-def resolve_seed_terms(seed_topics, vectorizer) -> list:
+def resolve_seed_terms(seed_topics, vectorizer, *, warn=True) -> list:
     """Vocabulary rows of each seed topic's words, after the corpus's own preprocessing.
 
     Unknown words are named in one warning per topic; a topic without any known word is
-    dropped (it becomes a free topic) with a warning.
+    dropped (it becomes a free topic) with a warning. ``warn=False`` resolves silently
+    (for a fitted model whose fit already warned).
 
     Returns
     -------
@@ -123,11 +124,13 @@ def resolve_seed_terms(seed_topics, vectorizer) -> list:
             if not found and word.lower() in index:
                 found = [index[word.lower()]]
             (rows.extend(found) if found else unknown.append(word))
-        if unknown:
+        if unknown and warn:
             logger.warning("seed topic '%s': %s not in the vocabulary (after preprocessing); "
                            "ignored", name, ", ".join(f"'{w}'" for w in unknown))
         if not rows:
-            logger.warning("seed topic '%s' has no known word; it becomes a free topic", name)
+            if warn:
+                logger.warning("seed topic '%s' has no known word; it becomes a free topic",
+                               name)
             continue
         resolved.append((name, np.array(sorted(set(rows)), dtype=np.int64)))
     return resolved

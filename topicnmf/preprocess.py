@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
+from sys import intern
 
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
@@ -120,7 +121,9 @@ class Preprocessor:
         stop, min_len = self._stop, self.min_token_length
         words = (_ASCII_TOKENS.findall(text) if text.isascii()
                  else self._tokenizer.tokenize(text))
-        return [t for t in words if len(t) >= min_len and t not in stop]
+        # Interned: a corpus repeats a few hundred thousand distinct words millions of times,
+        # and one shared string per word keeps the token lists of a whole corpus small.
+        return [intern(t) for t in words if len(t) >= min_len and t not in stop]
 
     def _stem_token(self, token):
         stem = self._stem_cache.get(token)

@@ -126,3 +126,11 @@ def test_seeding_works_with_other_solvers(tickets, solver, loss):
                        seed_topics={"Fonts": ["font", "typeface"]}).fit(tickets)
     top = set(model.top_term_indices(0, 10).tolist())
     assert model.label(0) == "Fonts" and set(seed_rows(model, "font")) <= top
+
+
+def test_cli_seed_weight_default_is_the_library_default():
+    from topicnmf.cli import fit
+    from topicnmf.seeding import SEED_WEIGHT
+
+    option = next(p for p in fit.params if p.name == "seed_weight")
+    assert option.default == SEED_WEIGHT

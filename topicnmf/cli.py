@@ -236,7 +236,7 @@ def parse_ngrams(ctx, param, value):
 @click.option("--seed-topics", "seed_topics_file", type=click.Path(exists=True, dir_okay=False),
               help='JSON or TOML file of known categories, {"Billing": ["refund", "invoice"]}: '
                    "topics 0, 1, ... get those names and words; the rest are found freely.")
-@click.option("--seed-weight", type=click.FloatRange(min=0), default=0.1, show_default=True,
+@click.option("--seed-weight", type=click.FloatRange(min=0), default=0.02, show_default=True,
               help="Pull of the seed words (a fraction of the corpus).")
 def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
         label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, random_state,

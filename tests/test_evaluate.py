@@ -62,6 +62,22 @@ def test_choose_k_recommends_the_number_of_separate_groups(n_groups):
     assert [r["recommended"] for r in choice.rows()].count(True) == 1
 
 
+@pytest.mark.parametrize("n_groups,seed", [(3, 4), (4, 3)])
+def test_choose_k_does_not_pick_a_k_that_leaves_a_group_unexplained(n_groups, seed):
+    # Smaller groups: with k = n_groups - 1 the topics cover all but one group and look as
+    # coherent and stable as the right k; only the documents left unexplained show it.
+    texts = separate_groups(n_groups, per_group=40, seed=seed)
+    choice = choose_k(texts, range(2, 9), estimator=TopicModel(random_state=seed), runs=3,
+                      random_state=seed)
+    too_few = choice.scores[n_groups - 3]
+    assert too_few.k == n_groups - 1
+    assert too_few.unexplained == pytest.approx(1 / n_groups)
+    assert choice.scores[n_groups - 2].unexplained == 0.0
+    assert choice.k == n_groups, choice.rows()
+    assert "left out: their topics leave over 5% more of the documents unexplained" in \
+        choice.reason
+
+
 def test_choose_k_does_not_depend_on_jobs():
     texts = separate_groups(3, per_group=20)
     one = choose_k(texts, "2:4", estimator=TopicModel(random_state=1), runs=2, jobs=1)
@@ -213,7 +229,7 @@ def test_choose_k_command_table_plot_and_determinism(tmp_path):
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert b"<svg" in (tmp_path / "a.svg").read_bytes()
     lines = first.stdout.splitlines()
-    assert lines[0] == "k,coherence,diversity,stability,error,recommended"
+    assert lines[0] == "k,coherence,diversity,stability,error,unexplained,recommended"
     assert [line.split(",")[0] for line in lines[1:]] == ["2", "3", "4", "5"]
     assert [line.split(",")[-1] for line in lines[1:]] == ["false", "true", "false", "false"]
 

@@ -406,3 +406,17 @@ def test_recommend_k_rejects_bad_tables():
         recommend_k([dict(TABLE[0], k=0)])
     with pytest.raises(InputError, match="coherence=nan"):
         recommend_k([dict(TABLE[0], coherence=float("nan"))])
+
+
+def test_recommend_k_leaves_out_rows_that_leave_documents_unexplained():
+    rows = [KScore(k=2, coherence=0.55, diversity=1.0, stability=0.96, unexplained=1 / 3),
+            KScore(k=3, coherence=0.52, diversity=1.0, stability=0.93, unexplained=0.0),
+            KScore(k=4, coherence=0.49, diversity=0.9, stability=0.86, unexplained=0.0),
+            KScore(k=5, coherence=0.46, diversity=0.8, stability=0.79, unexplained=0.01)]
+    k, reason = recommend_k(rows)
+    assert k == 3
+    assert "k=2 left out: their topics leave over 5% more of the documents unexplained" in reason
+    # without the coverage column, k=2 wins on coherence and stability
+    assert recommend_k([{**r.__dict__, "unexplained": 0.0} for r in rows])[0] == 2
+    assert recommend_k([{f: getattr(r, f) for f in ("k", "coherence", "diversity",
+                                                    "stability")} for r in rows])[0] == 2

@@ -698,11 +698,13 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
     """Fit a range of k, score each, and recommend a number of topics with the reason.
 
     For every k the topics are fitted on all documents (coherence, diversity, relative
-    reconstruction error, as in 'topicnmf evaluate') and --runs times on --sample of them
-    (stability). The recommended k has the best mean of coherence and stability, each scaled
-    to 0..1 over the candidates, among the k whose topics are diverse enough (diversity >=
-    0.5); the rule and its numbers are printed. Takes the same corpus and model options as
-    'topicnmf fit'; the --seed seeds both the fits and the resampling.
+    reconstruction error, as in 'topicnmf evaluate', and the share of documents left
+    unexplained, i.e. unassigned by 'tag') and --runs times on --sample of them (stability).
+    The recommended k has the best mean of coherence and stability, each scaled to 0..1 over
+    the candidates, among the k whose topics are diverse enough (diversity >= 0.5) and leave
+    at most 5% more documents unexplained than the best k; the rule and its numbers are
+    printed. Takes the same corpus and model options as 'topicnmf fit'; the --seed seeds both
+    the fits and the resampling.
 
     Long scans: --journal FILE keeps each finished fit, so an interrupted run (Ctrl-C, a
     crash) started again with the same file only makes the missing fits.

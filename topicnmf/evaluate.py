@@ -25,6 +25,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import factorize as fz
 from .errors import InputError
+from .reconstruction import Reconstruction
+from .tagging import MAX_ERROR
 from .quality import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
                       topic_diversity, topic_stability, topic_uniqueness)
 
@@ -32,7 +34,7 @@ __all__ = ["DIVERSITY_TOP", "Evaluation", "KChoice", "TopicQuality", "choose_k",
            "parse_k_range"]
 
 DIVERSITY_TOP = 25        # diversity is computed on the top 25 terms (Dieng et al. 2020)
-JOURNAL_VERSION = 1       # of choose_k's journal of finished fits
+JOURNAL_VERSION = 2       # of choose_k's journal of finished fits
 SAMPLE_FRACTION = 0.8     # documents per stability run (Greene et al. 2014 use 0.8)
 
 
@@ -143,10 +145,12 @@ def _fit(setup, k, run):
     if run >= 0:
         return top_terms, {"unconverged": unconverged}
     H = fz.project(V, W, beta_loss=estimator.loss)
+    column_errors = Reconstruction(W, H).column_errors(V, relative=True)
     return top_terms, {"unconverged": unconverged, "coherence": npmi_coherence(top_terms, V),
                        "diversity": topic_diversity(top_term_indices(
                            W, min(DIVERSITY_TOP, W.shape[0]))),
-                       "error": _relative(fz.reconstruction_error(V, W, H), V)}
+                       "error": _relative(fz.reconstruction_error(V, W, H), V),
+                       "unexplained": float(np.mean(column_errors > MAX_ERROR))}
 
 
 def _relative(error, V):
@@ -443,6 +447,6 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         reference, full = done[(k, -1)]
         stability = topic_stability(reference, [done[(k, r)][0] for r in range(runs)])
         scores.append(KScore(k, float(full["coherence"].mean()), full["diversity"],
-                             float(stability.mean()), full["error"]))
+                             float(stability.mean()), full["error"], full["unexplained"]))
     k, reason = recommend_k(scores)
     return KChoice(scores, k, reason, runs, t, reused)

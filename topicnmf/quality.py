@@ -27,11 +27,12 @@ from scipy.optimize import linear_sum_assignment
 
 from .errors import InputError
 
-__all__ = ["DIVERSITY_FLOOR", "KScore", "average_jaccard", "match_topics", "npmi_coherence",
+__all__ = ["COVERAGE_SLACK", "DIVERSITY_FLOOR", "KScore", "average_jaccard", "match_topics", "npmi_coherence",
            "recommend_k", "resample_columns", "stability_runs", "top_term_indices",
            "topic_diversity", "topic_stability", "topic_uniqueness"]
 
 DIVERSITY_FLOOR = 0.5  # recommend_k: below this, topics repeat each other's top terms
+COVERAGE_SLACK = 0.05  # recommend_k: leaving this much more of the corpus unexplained is out
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -545,7 +546,10 @@ class KScore:
     """Quality summary of one k for :func:`recommend_k`.
 
     ``coherence``, ``diversity`` and ``stability`` are means over topics (an array is
-    averaged); ``error`` (reconstruction error) is optional and informative only.
+    averaged); ``error`` (reconstruction error) is optional and informative only;
+    ``unexplained`` (optional, default 0) is the share of documents the topics do not explain
+    at all (``topicnmf.evaluate`` counts a relative fit error above 0.999, the ``tag``
+    threshold for "unassigned").
     """
 
     k: int
@@ -553,12 +557,15 @@ class KScore:
     diversity: float
     stability: float
     error: float = float("nan")
+    unexplained: float = 0.0
 
 
-def _field(row, name, i):
+def _field(row, name, i, default=None):
     try:
         value = row[name] if isinstance(row, Mapping) else getattr(row, name)
     except (KeyError, AttributeError):
+        if default is not None:
+            return default
         raise InputError(f"table row {i} has no {name!r}; give every row k, coherence, "
                          "diversity and stability") from None
     if name == "k":
@@ -584,6 +591,9 @@ def recommend_k(table):
 
     Rule:
 
+    0. Rows that leave more than ``COVERAGE_SLACK`` (5 %) more of the documents unexplained
+       than the best row are out: too few topics to cover a whole group of documents (such a
+       k can look coherent and stable, its topics simply ignore that group).
     1. Only rows with mean topic diversity ``>= DIVERSITY_FLOOR`` (0.5) compete: below it,
        topics repeat each other's top terms. If no row reaches 0.5, all rows compete.
     2. Among the competing rows, coherence and stability are each min-max normalised to
@@ -598,8 +608,8 @@ def recommend_k(table):
     ----------
     table : iterable of dict or :class:`KScore` (or any object with these attributes)
         One row per k with ``k``, ``coherence``, ``diversity``, ``stability`` (scalars, or
-        per-topic arrays that are averaged) and optionally ``error``. k values must be
-        distinct.
+        per-topic arrays that are averaged) and optionally ``error`` and ``unexplained``
+        (0 when missing). k values must be distinct.
 
     Returns
     -------
@@ -629,16 +639,24 @@ def recommend_k(table):
     if np.unique(ks).size != ks.size:
         raise InputError("table has repeated k values; pass one row per k")
 
+    unexplained = np.array([_field(r, "unexplained", i, default=0.0)
+                            for i, r in enumerate(rows)])
+
     order = np.argsort(ks, kind="stable")                  # smaller k first: ties -> smaller k
     ks, coh, div, stab = ks[order], coh[order], div[order], stab[order]
-    compete = div >= DIVERSITY_FLOOR
+    covers = unexplained[order] <= unexplained.min() + COVERAGE_SLACK
+    compete = covers & (div >= DIVERSITY_FLOOR)
     if compete.any():
         scope = (f"among the {int(compete.sum())} of {ks.size} k values with topic diversity "
                  f">= {DIVERSITY_FLOOR}")
     else:
-        compete[:] = True
-        scope = (f"among all {ks.size} k values (none reached topic diversity "
-                 f">= {DIVERSITY_FLOOR})")
+        compete = covers.copy()
+        scope = (f"among {'all ' if covers.all() else ''}{int(covers.sum())} k values (none "
+                 f"reached topic diversity >= {DIVERSITY_FLOOR})")
+    if not covers.all():
+        left_out = ", ".join(str(k) for k in ks[~covers])
+        scope += (f" (k={left_out} left out: their topics leave over {COVERAGE_SLACK:.0%} "
+                  "more of the documents unexplained)")
     idx = np.flatnonzero(compete)
     score = (_minmax(coh[idx]) + _minmax(stab[idx])) / 2
     best = int(np.argmax(score))

@@ -16,6 +16,8 @@ from topicnmf.quality import (npmi_coherence, resample_columns, top_term_indices
 from test_cli import REPO, assert_clean_error, run
 
 EXACT = dict(rtol=0, atol=1e-12)
+# A few of the many small fits may stop at max_iter; that summary warning has its own test.
+pytestmark = pytest.mark.filterwarnings("ignore:.*fits stopped at the iteration limit")
 
 
 # -- a corpus of clearly separate groups ------------------------------------------------------
@@ -334,3 +336,14 @@ def test_evaluate_refits_a_seeded_model_with_its_seeds(tickets):
     assert [t.stability for t in result.topics] == [1.0] * 6
     assert [t.label for t in result.topics[:2]] == ["Games", "Fonts"]
     assert {"game", "player", "puzzle"} <= set(result.topics[0].terms)
+
+
+def test_unconverged_fits_are_summed_up_in_one_warning():
+    from sklearn.exceptions import ConvergenceWarning
+
+    texts = separate_groups(3, per_group=20)
+    with pytest.warns(ConvergenceWarning) as caught:
+        choose_k(texts, [2, 3], estimator=TopicModel(random_state=0, max_iter=1), runs=1)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert messages == ["4 of 4 fits stopped at the iteration limit before converging; their "
+                        "topics may be a little less stable (raise max_iter / --max-iter)"]

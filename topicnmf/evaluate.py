@@ -11,7 +11,8 @@ documents (Greene, O'Callaghan & Cunningham 2014): each run factorizes a random
 stay those of the whole corpus) with the model's own settings and seed, and the run's topics
 are matched to the reference topics. The fits are independent tasks that run in ``jobs``
 processes; every task is fully determined by its k and run number, so the results do not
-depend on ``jobs`` or on the order tasks finish in.
+depend on ``jobs`` or on the order tasks finish in, and ``choose_k`` can keep finished tasks in a
+journal (:class:`FitJournal`) to resume an interrupted scan.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import factorize as fz
 from .errors import InputError
-from .reconstruction import Reconstruction
-from .tagging import MAX_ERROR
 from .quality import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
                       topic_diversity, topic_stability, topic_uniqueness)
+from .reconstruction import Reconstruction
+from .tagging import MAX_ERROR
 
-__all__ = ["DIVERSITY_TOP", "Evaluation", "KChoice", "TopicQuality", "choose_k", "evaluate",
-           "parse_k_range"]
+__all__ = ["DIVERSITY_TOP", "Evaluation", "FitJournal", "KChoice", "TopicQuality", "choose_k",
+           "evaluate", "parse_k_range"]
 
 DIVERSITY_TOP = 25        # diversity is computed on the top 25 terms (Dieng et al. 2020)
 JOURNAL_VERSION = 2       # of choose_k's journal of finished fits

@@ -146,12 +146,16 @@ def _fit(setup, k, run):
     if run >= 0:
         return top_terms, {"unconverged": unconverged}
     H = fz.project(V, W, beta_loss=estimator.loss)
-    column_errors = Reconstruction(W, H).column_errors(V, relative=True)
+    # One pass for both the total error and the documents left unexplained (relative error
+    # above MAX_ERROR): ‖v_j − W h_j‖² per document and ‖v_j‖².
+    squared = Reconstruction(W, H).column_errors(V)
+    norms = np.asarray(V.multiply(V).sum(axis=0)).ravel()
     return top_terms, {"unconverged": unconverged, "coherence": npmi_coherence(top_terms, V),
                        "diversity": topic_diversity(top_term_indices(
                            W, min(DIVERSITY_TOP, W.shape[0]))),
-                       "error": _relative(fz.reconstruction_error(V, W, H), V),
-                       "unexplained": float(np.mean(column_errors > MAX_ERROR))}
+                       "error": float(np.sqrt(squared.sum() / norms.sum()))
+                       if norms.sum() > 0 else 0.0,
+                       "unexplained": float(np.mean(squared > MAX_ERROR ** 2 * norms))}
 
 
 def _relative(error, V):

@@ -237,11 +237,10 @@ class FitJournal:
         stamp = fingerprint("topicnmf choose-k", JOURNAL_VERSION, V.shape, V.indptr.tobytes(),
                             V.indices.tobytes(), V.data.tobytes(), params, setup.top,
                             float(sample_fraction), random_state)
-        if path.exists() and path.stat().st_size and not _same_stamp(path, stamp):
-            raise InputError(f"journal {path} holds fits of another corpus or other settings; "
-                             "delete it or pass another --journal file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.journal = Journal(path.parent, stamp, name=path.name, command="topicnmf choose-k")
+        self.journal = Journal(path.parent, stamp, name=path.name, command="topicnmf choose-k",
+                               foreign=f"journal {path} holds fits of another corpus or other "
+                                       "settings; delete it or pass another --journal file")
 
     def finished(self, keys) -> dict:
         out = {}
@@ -263,16 +262,6 @@ class FitJournal:
 
     def close(self):
         self.journal.close()
-
-
-def _same_stamp(path, stamp):
-    import json
-
-    with open(path, encoding="utf-8") as f:
-        try:
-            return json.loads(f.readline()).get("fingerprint") == stamp
-        except (ValueError, AttributeError):
-            return False
 
 
 def _check_common(top, runs, sample_fraction, jobs):

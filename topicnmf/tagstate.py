@@ -110,15 +110,24 @@ class Journal:
         ``.tag-state.lock`` for the default name).
     command : str
         The command named in the error when another run holds the lock.
+    foreign : str, optional
+        If given, a non-empty file with another header (other stamp, or not a journal at all)
+        is refused with InputError(``foreign``) and left untouched; by default it is
+        discarded and started over.
     """
 
-    def __init__(self, outdir, stamp, *, name=STATE_NAME, command="topicnmf tag"):
+    def __init__(self, outdir, stamp, *, name=STATE_NAME, command="topicnmf tag",
+                 foreign=None):
         self.path = Path(outdir) / name
         self.stamp = stamp
         self.entries = {}          # (key, chunk) -> entry
         lock = LOCK_NAME if name == STATE_NAME else name + ".lock"
         self._lock = _lock(Path(outdir) / lock, command)
-        self._load()
+        try:
+            self._load(foreign)
+        except InputError:
+            self._lock.close()
+            raise
         self._rewrite(self.entries.values())
         self._lines = len(self.entries)            # entry lines in the file
         self._file = open(self.path, "a", encoding="utf-8")
@@ -126,7 +135,7 @@ class Journal:
     def _header(self):
         return {"format": STATE_FORMAT, "version": STATE_VERSION, "fingerprint": self.stamp}
 
-    def _load(self):
+    def _load(self, foreign=None):
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -137,6 +146,8 @@ class Journal:
         except ValueError:
             header = None
         if header != self._header():
+            if foreign is not None and raw.strip():
+                raise InputError(foreign)
             return                                     # other model or settings: start over
         for line in lines[1:]:
             try:

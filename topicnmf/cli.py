@@ -72,6 +72,13 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
         click.echo(f"warning: {message}", err=True)
 
 
+def with_options(options, func):
+    """``func`` decorated with click ``options``, listed in ``--help`` in the given order."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def output_options(func):
     """``--format`` for every command that prints rows."""
 
@@ -100,9 +107,7 @@ def corpus_options(func):
                      default="error", show_default=True,
                      help="A repeated id: stop, keep the first, or number repeats (id#2)."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options, func)
 
 
 def picture_options(func):
@@ -116,9 +121,7 @@ def picture_options(func):
         click.option("--seed", "random_state", type=int, default=0, show_default=True,
                      help="Seed of the document map's sample and layout."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options, func)
 
 
 def model_options(func):
@@ -154,9 +157,7 @@ def model_options(func):
         click.option("--max-features", type=click.IntRange(min=1),
                      help="Keep the N most frequent terms."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options, func)
 
 
 def make_estimator(n_topics, *, weighting, max_iter, min_df, max_df, stop_words_file,
@@ -466,9 +467,7 @@ def tag_options(func):
         click.option("--top-terms", type=click.IntRange(min=0), default=TOP_TERMS,
                      show_default=True, help="Recommended terms per document."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options, func)
 
 
 @main.command()
@@ -633,9 +632,7 @@ def quality_options(func):
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Worker processes for the fits (the output does not depend on it)."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options, func)
 
 
 @main.command()

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from .corpus import load_corpus, read_file_document
 from .errors import InputError, TopicNMFError
-from .export import csv_text, write_atomic
+from .export import csv_text
+from .files import check_output_folder, write_all
 from .tagging import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
-from .tagstate import Journal, entry, file_sha256, fingerprint, list_inputs
+from .tagstate import STATE_NAME, Journal, entry, file_sha256, fingerprint, list_inputs
 
 BATCH_SIZE = 1024
 OUTPUTS = ("doc-topics.csv", "topic-terms.csv", "tags.jsonl", "errors.csv")
@@ -53,7 +54,8 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         ``threshold``, or one 'unassigned' row), ``topic-terms.csv`` (topic, label, rank,
         term, weight), ``tags.jsonl`` (one object per document, see
         :meth:`topicnmf.tagging.RowMaker.tag_row`), ``errors.csv`` (path, reason) and the journal
-        ``.tag-state.jsonl``. Each output is replaced atomically.
+        ``.tag-state.jsonl``. The four outputs are replaced together (all or none); an
+        existing folder must be empty or one that ``tag`` wrote (it holds the journal).
     jobs : int
         Worker processes; the output does not depend on it.
     threshold, min_share, max_error, top_terms
@@ -79,9 +81,7 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         top_terms=top_terms).items() if v is not None})
     if not isinstance(jobs, int) or jobs < 1 or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError(f"jobs={jobs}, batch_size={batch_size}: both must be integers >= 1")
-    outdir = Path(outdir)
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError(f"{outdir} exists and is not a folder; choose another output folder")
+    outdir = check_output_folder(outdir, own_files=OUTPUTS, marker=STATE_NAME)
     inputs = list_inputs(paths)
     if not inputs:
         raise InputError("no documents to tag in " + ", ".join(map(str, paths))
@@ -242,12 +242,13 @@ def _write_outputs(inputs, journal, model, outdir, tagged) -> TagSummary:
             e = journal.entries[(item.key, c)]
             docs.extend(e["docs"])
             errors.extend(e["errors"])
-    write_atomic(outdir / "doc-topics.csv", csv_text([], DOC_TOPIC_COLUMNS)
-                 + "".join(rows for _, rows, _ in docs))
-    write_atomic(outdir / "topic-terms.csv", csv_text(topic_term_rows(model)))
-    write_atomic(outdir / "tags.jsonl", "".join(line for line, _, _ in docs))
-    write_atomic(outdir / "errors.csv",
-                 csv_text([{"path": p, "reason": r} for p, r in errors], ["path", "reason"]))
+    doc_topics, topic_terms, tags, error_rows = OUTPUTS
+    write_all({outdir / doc_topics: csv_text([], DOC_TOPIC_COLUMNS)
+               + "".join(rows for _, rows, _ in docs),
+               outdir / topic_terms: csv_text(topic_term_rows(model)),
+               outdir / tags: "".join(line for line, _, _ in docs),
+               outdir / error_rows: csv_text([{"path": p, "reason": r} for p, r in errors],
+                                             ["path", "reason"])})
     return TagSummary(files=len(inputs), documents=len(docs), tagged=tagged,
                       unassigned=sum(u for _, _, u in docs), errors=len(errors),
                       outdir=os.fspath(outdir))

@@ -6,8 +6,11 @@ become one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
+import math
+import os
 import sys
 import time
 import warnings
@@ -28,19 +31,84 @@ WEIGHTINGS = ("sublinear", "tfidf", "counts")
 
 
 class _Group(click.Group):
-    """Turns library errors into ``Error: ...`` on stderr with exit status 2."""
+    """The one error boundary: library errors and operating-system errors (permission, disk
+    full, read-only, a closed stdout) become one ``Error: ...`` line on stderr and exit status
+    2; a reader that stops reading stdout (``| head``) ends the command quietly."""
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            return result
         except TopicNMFError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
-        except BrokenPipeError:
-            ctx.exit(0)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _silence_stdout()
+                ctx.exit(0)
+            if exc.filename == STDOUT:
+                _silence_stdout()
+            click.echo(f"Error: {describe_os_error(exc)}", err=True)
+            ctx.exit(2)
+
+
+STDOUT = "<stdout>"
+_OS_ERROR_HINTS = {errno.ENOSPC: "free some space and run again",
+                   errno.EDQUOT: "free some space and run again",
+                   errno.EACCES: "check its permissions or choose another location",
+                   errno.EPERM: "check its permissions or choose another location",
+                   errno.EROFS: "choose a location on a writable file system",
+                   errno.EFBIG: "choose a location with room for larger files"}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``<path>: <reason>; <what to do>`` for an operating-system error, on one line."""
+    reason = (exc.strerror or str(exc) or exc.__class__.__name__).splitlines()[0]
+    hint = _OS_ERROR_HINTS.get(exc.errno)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{reason}" + (f"; {hint}" if hint else "")
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null so that Python's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def echo_out(text: str, nl: bool = True):
+    """Print results on stdout; a closed or failing stdout is an OSError naming it."""
+    if sys.stdout is None:
+        raise OSError(errno.EBADF, "standard output is closed; nothing was printed", STDOUT)
+    try:
+        click.echo(text, nl=nl)
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            raise
+        raise OSError(exc.errno, exc.strerror, STDOUT) from None
+
+
+class FiniteFloat(click.FloatRange):
+    """A float in a range that is also finite (click's FloatRange lets NaN through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+SEED = click.IntRange(0, 2**32 - 1)     # numpy's seed range
+SHARE = FiniteFloat(0, 1)
+FINITE = FiniteFloat()                  # the library checks the range and says why
 
 
 class _WarningHandler(logging.Handler):
@@ -118,7 +186,7 @@ def picture_options(func):
         click.option("--max-map-documents", type=click.IntRange(min=1), default=2000,
                      show_default=True,
                      help="Documents drawn in the document map (a sample above)."),
-        click.option("--seed", "random_state", type=int, default=0, show_default=True,
+        click.option("--seed", "random_state", type=SEED, default=0, show_default=True,
                      help="Seed of the document map's sample and layout."),
     ]
     return with_options(options, func)
@@ -127,7 +195,7 @@ def picture_options(func):
 def model_options(func):
     """Vectorizing and solver options shared by ``fit`` and ``choose-k``."""
     options = [
-        click.option("--seed", "random_state", type=int, default=0, show_default=True,
+        click.option("--seed", "random_state", type=SEED, default=0, show_default=True,
                      help="Random seed: the same corpus and seed give the same topics."),
         click.option("--weighting", type=click.Choice(WEIGHTINGS), default="sublinear",
                      show_default=True, help="Term weights: (1 + log count) × idf, count × "
@@ -150,9 +218,9 @@ def model_options(func):
         click.option("--ngrams", "ngram_range", default="1", callback=parse_ngrams,
                      show_default=True,
                      help="Term n-gram sizes, e.g. 1-2 for words and word pairs."),
-        click.option("--min-df", type=float, default=2, show_default=True,
+        click.option("--min-df", type=FiniteFloat(min=0), default=2, show_default=True,
                      help="Drop terms in fewer documents (a count, or a fraction if < 1)."),
-        click.option("--max-df", type=float, default=0.95, show_default=True,
+        click.option("--max-df", type=FiniteFloat(min=0, min_open=True), default=0.95, show_default=True,
                      help="Drop terms in more documents (a fraction, or a count if > 1)."),
         click.option("--max-features", type=click.IntRange(min=1),
                      help="Keep the N most frequent terms."),
@@ -192,7 +260,7 @@ def read_corpus(path, input_format, text_column, id_column, label_column, date_c
 def echo_rows(rows, fmt):
     from .export import format_rows
 
-    click.echo(format_rows(rows, fmt), nl=False)
+    echo_out(format_rows(rows, fmt), nl=False)
 
 
 def progress(iterable, *, total=None, desc=None, unit="doc"):
@@ -231,13 +299,14 @@ def parse_ngrams(ctx, param, value):
 @click.option("-k", "--n-topics", type=click.IntRange(min=1), default=10, show_default=True,
               help="Number of topics.")
 @click.option("-o", "--output", type=click.Path(), required=True,
-              help="Directory to write the model to (replaced atomically).")
+              help="Folder to write the model to: a new or empty folder, or a model folder "
+                   "(only its model.json and arrays.npz are replaced).")
 @corpus_options
 @model_options
 @click.option("--seed-topics", "seed_topics_file", type=click.Path(exists=True, dir_okay=False),
               help='JSON or TOML file of known categories, {"Billing": ["refund", "invoice"]}: '
                    "topics 0, 1, ... get those names and words; the rest are found freely.")
-@click.option("--seed-weight", type=click.FloatRange(min=0), default=0.02, show_default=True,
+@click.option("--seed-weight", type=FiniteFloat(min=0), default=0.02, show_default=True,
               help="Pull of the seed words (a fraction of the corpus).")
 def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
         label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, random_state,
@@ -256,10 +325,12 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
       topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
     """
+    from .persist import check_model_destination
     from .seeding import read_seed_topics
 
     if (corpus is None) == (matrix_path is None):
         raise click.UsageError("give either CORPUS or --matrix FILE")
+    check_model_destination(output)
     if matrix_path is not None:
         from .matrix import fit_matrix
 
@@ -319,9 +390,21 @@ def load_model(path):
     return TopicModel.load(path)
 
 
+def check_output(path, source):
+    """Refuse an output file before the work: a special file, a link, or a file of
+    ``source`` (an input file, or a model folder's own files)."""
+    from .files import check_output_file
+    from .persist import ARRAYS_NPZ, MODEL_JSON
+
+    source = os.fspath(source)
+    inputs = [os.path.join(source, n) for n in (MODEL_JSON, ARRAYS_NPZ)] \
+        if os.path.isdir(source) else [source]
+    check_output_file(path, inputs=inputs)
+
+
 @main.command()
 @click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
-@click.option("--threshold", type=float, default=0.1, show_default=True,
+@click.option("--threshold", type=FINITE, default=0.1, show_default=True,
               help="Smallest share of a topic that makes a document a member of it.")
 @click.option("--by", type=click.Choice(("document", "topic")), default="document",
               show_default=True, help="One row per document (person), or per topic (segment).")
@@ -377,10 +460,10 @@ def recommend(model_path, doc_id, top, include_seen, fmt):
 @click.argument("doc_id", required=False)
 @click.option("--text", help="Compare with this text instead of a document of the model.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
-@click.option("--blend", type=click.FloatRange(0, 1), default=None,
+@click.option("--blend", type=SHARE, default=None,
               help="Weight of the latent (topic) cosine; the rest is plain tf-idf cosine "
                    "[default: the measured best, see README].")
-@click.option("--threshold", type=float, default=0.1, show_default=True,
+@click.option("--threshold", type=FINITE, default=0.1, show_default=True,
               help="Smallest share in both documents for a topic to count as shared.")
 @output_options
 def similar(model_path, doc_id, text, top, blend, threshold, fmt):
@@ -441,14 +524,12 @@ def label(model_path, topic, name, clear):
       topicnmf label /tmp/m 3 --clear
     """
     from .errors import InputError
-    from .model import TopicModel
+    from .persist import label as set_label
 
     if clear == bool(name):
         raise InputError("give either a NAME for the topic or --clear (not both)")
-    model = TopicModel.load(model_path)
-    model.set_label(topic, None if clear else name)
-    model.save(model_path)
-    click.echo(f"topic {topic}: {model.label(topic)}")
+    model = set_label(model_path, topic, None if clear else name)
+    echo_out(f"topic {topic}: {model.label(topic)}")
 
 
 def tag_options(func):
@@ -456,12 +537,12 @@ def tag_options(func):
     from .tagging import MAX_ERROR, MIN_SHARE, THRESHOLD, TOP_TERMS
 
     options = [
-        click.option("--threshold", type=click.FloatRange(0, 1), default=THRESHOLD,
+        click.option("--threshold", type=SHARE, default=THRESHOLD,
                      show_default=True, help="List every topic with at least this share."),
-        click.option("--min-share", type=click.FloatRange(0, 1), default=MIN_SHARE,
+        click.option("--min-share", type=SHARE, default=MIN_SHARE,
                      show_default=True,
                      help="Unassigned if the largest topic share is below this."),
-        click.option("--max-error", type=click.FloatRange(min=0), default=MAX_ERROR,
+        click.option("--max-error", type=FiniteFloat(min=0), default=MAX_ERROR,
                      show_default=True, help="Unassigned if the relative fit error "
                                              "|v - W h| / |v| is above this (1 = no fit)."),
         click.option("--top-terms", type=click.IntRange(min=0), default=TOP_TERMS,
@@ -492,7 +573,8 @@ def tag(paths, model_path, outdir, jobs, threshold, min_share, max_error, top_te
 
     PATH is a folder (read recursively: .txt .md .rst .html .eml), such a file, or a
     CSV/TSV/JSONL table (optionally .gz). Writes doc-topics.csv, topic-terms.csv, tags.jsonl
-    and errors.csv to OUTDIR, each replaced atomically. A document is 'unassigned' when its
+    and errors.csv to OUTDIR, replaced together (all or none); OUTDIR must be new, empty or
+    a folder that tag wrote before. A document is 'unassigned' when its
     largest share is below --min-share or its fit error above --max-error. Progress is saved
     in OUTDIR/.tag-state.jsonl: a rerun after a crash resumes, a rerun after adding files tags
     only new or changed ones (size+mtime, then content hash).
@@ -539,18 +621,19 @@ def assign(model_path, input_format, text_column, id_column, threshold, min_shar
     Example:
       topicnmf assign --model /tmp/m < new_tickets.jsonl > assigned.jsonl
     """
+    from .errors import InputError
     from .export import json_line
     from .model import TopicModel
     from .tagging import TagSettings, assign as assign_stream
 
+    if sys.stdin is None:
+        raise InputError("stdin is closed; pipe JSONL or CSV records into 'topicnmf assign'")
     model = TopicModel.load(model_path)
     settings = TagSettings(threshold=threshold, min_share=min_share, max_error=max_error,
                            top_terms=top_terms)
-    out = sys.stdout
     for row in assign_stream(model, sys.stdin, input_format=input_format,
                              text_column=text_column, id_column=id_column, settings=settings):
-        out.write(json_line(row))
-        out.flush()
+        echo_out(json_line(row), nl=False)
 
 
 @main.command()
@@ -576,11 +659,12 @@ def report(model_path, output, top, documents, similar, max_map_documents, rando
     Example:
       topicnmf report /tmp/m -o report.html
     """
-    from .export import write_atomic
+    from .files import write_atomic
     from .model import TopicModel
     from .report import report as make_report
 
     start = time.perf_counter()
+    check_output(output, model_path)
     model = TopicModel.load(model_path)
     html = make_report(model, top=top, documents=documents, similar=similar,
                        max_map_documents=max_map_documents, random_state=random_state,
@@ -608,11 +692,12 @@ def plot(model_path, kind, output, fmt, topic, top, max_map_documents, random_st
     Example:
       topicnmf plot /tmp/m --kind map -o map.png
     """
-    from .export import write_atomic
+    from .files import write_atomic
     from .model import TopicModel
     from .plots import plot as make_plot
 
     fmt = fmt or ("svg" if str(output).lower().endswith(".svg") else "png")
+    check_output(output, model_path)
     model = TopicModel.load(model_path)
     data = make_plot(model, kind, topic=topic, top=top, format=fmt,
                      max_map_documents=max_map_documents, random_state=random_state)
@@ -626,7 +711,7 @@ def quality_options(func):
         click.option("--top", type=click.IntRange(min=2), default=10, show_default=True,
                      help="Top terms per topic for coherence and stability (diversity "
                           "always uses the top 25)."),
-        click.option("--sample", "sample_fraction", type=click.FloatRange(0, 1, min_open=True),
+        click.option("--sample", "sample_fraction", type=FiniteFloat(0, 1, min_open=True),
                      default=0.8, show_default=True,
                      help="Fraction of the documents refitted in each stability run."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
@@ -639,7 +724,7 @@ def quality_options(func):
 @click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
 @click.option("--runs", type=click.IntRange(min=0), default=3, show_default=True,
               help="Stability runs (refits on resampled documents); 0 skips stability.")
-@click.option("--seed", "random_state", type=int, default=0, show_default=True,
+@click.option("--seed", "random_state", type=SEED, default=0, show_default=True,
               help="Seed of the resampling (the refits use the model's own seed).")
 @quality_options
 @output_options
@@ -714,6 +799,9 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
     from .evaluate import choose_k as run, parse_k_range
 
     ks = parse_k_range(k_range)
+    for path in (plot_path, journal):
+        if path:
+            check_output(path, corpus)
     docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
                        date_column, duplicate_ids)
     estimator = make_estimator(ks[0], random_state=random_state, max_iter=max_iter, **settings)
@@ -730,11 +818,11 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
         raise
     echo_rows(result.rows(), fmt)
     if fmt == "table":
-        click.echo(f"\nrecommended: {result.reason}")
+        echo_out(f"\nrecommended: {result.reason}")
     reused = f" ({result.reused} from {journal})" if journal else ""
     info(f"{len(ks) * (runs + 1)} fits{reused} in {time.perf_counter() - start:.1f} s")
     if plot_path:
-        from .export import write_atomic
+        from .files import write_atomic
         from .plots import choose_k_figure, figure_bytes
 
         picture = "svg" if str(plot_path).lower().endswith(".svg") else "png"

@@ -1,7 +1,9 @@
-"""Rows → table, CSV, JSON or JSON lines; atomic file writes.
+"""Rows → table, CSV, JSON or JSON lines.
 
 A row is a ``dict`` with the same keys in the same order for every row of a result. Floats are
-rounded (``FLOAT_DIGITS``) so that outputs are byte-for-byte reproducible.
+rounded (``FLOAT_DIGITS``) so that outputs are byte-for-byte reproducible. In CSV, a text cell
+that a spreadsheet would run as a formula (it starts with ``= + - @``, a tab or a carriage
+return) gets a leading ``'`` (OWASP's CSV-injection rule); numbers are written as they are.
 """
 
 from __future__ import annotations
@@ -9,12 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
-from pathlib import Path
 
 FORMATS = ("table", "csv", "json", "jsonl")
 FLOAT_DIGITS = 6
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean_value(value):
@@ -68,8 +68,21 @@ def csv_text(rows, columns=None) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_flat(row.get(c)) for c in columns])
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
     return out.getvalue()
+
+
+def csv_cell(value) -> str:
+    """A CSV cell: :func:`_flat`, with text that would start a formula made inert.
+
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell(-0.5), csv_cell("-x"), csv_cell("ok")
+    ("'=HYPERLINK(1)", '-0.5', "'-x", 'ok')
+    """
+    value = clean_value(value)
+    text = _flat(value)
+    if isinstance(value, (int, float)) or not text.startswith(FORMULA_STARTS):
+        return text
+    return "'" + text
 
 
 def table_text(rows, max_width: int = 100) -> str:
@@ -99,31 +112,3 @@ def _is_number(text):
     except ValueError:
         return text == ""
     return True
-
-
-def default_mode(directory: bool = False) -> int:
-    """Permissions a new file (or directory) gets under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return (0o777 if directory else 0o666) & ~umask
-
-
-def write_atomic(path, content, mode: str = "w"):
-    """Write ``content`` (str or bytes) to ``path`` via a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode + ("b" if isinstance(content, bytes) else ""),
-                       **({} if isinstance(content, bytes) else {"encoding": "utf-8",
-                                                                  "newline": ""})) as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, default_mode())  # mkstemp creates 0600; give what open() would
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path

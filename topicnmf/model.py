@@ -19,6 +19,8 @@ from .preprocess import Preprocessor, parse_ngram_range, read_stop_words
 from .seeding import SEED_WEIGHT, check_seed_topics, guided_factorize, resolve_seed_terms
 from .vectorize import Vectorizer
 
+MAX_LABEL_LENGTH = 200
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -401,9 +403,21 @@ class TopicModel:
         return self.topic_labels_[topic] or self.auto_label(topic)
 
     def set_label(self, topic: int, name):
-        """Name a topic (``None`` restores the automatic label). Returns self."""
+        """Name a topic (``None`` or blank restores the automatic label). Returns self.
+
+        A name is one line of printable text of at most ``MAX_LABEL_LENGTH`` characters: it
+        goes into CSV, JSON, HTML and terminal output as it is.
+        """
         self._check_topic(topic)
-        self.topic_labels_[topic] = name.strip() if name and name.strip() else None
+        if name is not None and not isinstance(name, str):
+            raise InputError(f"label of topic {topic}: expected text, found "
+                             f"{type(name).__name__}")
+        name = name.strip() if name else ""
+        if not name.isprintable() or len(name) > MAX_LABEL_LENGTH:
+            raise InputError(f"label of topic {topic}: {name[:40]!r} is not one line of "
+                             f"printable text of at most {MAX_LABEL_LENGTH} characters; "
+                             "leave out line breaks, tabs and control characters")
+        self.topic_labels_[topic] = name or None
         return self
 
     def _check_topic(self, topic):
@@ -430,7 +444,10 @@ class TopicModel:
     # -- persistence -------------------------------------------------------------------------
 
     def save(self, path):
-        """Save to a directory (``model.json`` + ``arrays.npz``), atomically. Returns the path."""
+        """Save to a folder (``model.json`` + ``arrays.npz``); other files there are left alone.
+
+        See :func:`topicnmf.persist.save_model`. Returns the path.
+        """
         from .persist import save_model
         return save_model(self, path)
 

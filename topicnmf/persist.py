@@ -1,15 +1,22 @@
 """Save and load models: ``model.json`` (metadata) + ``arrays.npz`` (numbers), no pickle.
 
-Saving writes a temporary sibling directory and renames it into place, so a crash never leaves a
-half-written model. Loading checks the format name and version and every array's shape, and
-reads arrays with ``allow_pickle=False``.
+A model folder is recognized by its ``model.json`` (format name ``topicnmf-model``), never by a
+file name alone. Saving writes only ``model.json`` and ``arrays.npz`` (each through a temporary
+file and a rename) and leaves every other file in the folder alone; a folder that holds anything
+else and no topicnmf ``model.json`` is refused. Both files carry the same ``save_id`` (a digest of
+the arrays): while ``arrays.npz`` is being replaced the previous one is kept as
+``.arrays.npz.prev``, so a save interrupted between the two renames still loads as the previous
+model. ``.topicnmf.lock`` serializes saves and read-modify-write updates (``label``).
+
+Loading checks the format name and version, the type of every field of ``model.json`` and
+every array's dtype and shape, and reads arrays with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -18,34 +25,93 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError, ModelFormatError
-from .export import default_mode
+from .files import (TEMP_SUFFIX, check_output_file, check_writable_folder, exclusive_lock,
+                    naming, temp_file_for, write_atomic)
 
 FORMAT_NAME = "topicnmf-model"
 FORMAT_VERSION = 1
 MODEL_JSON = "model.json"
 ARRAYS_NPZ = "arrays.npz"
+LOCK_NAME = ".topicnmf.lock"
+PREVIOUS_NPZ = ".arrays.npz.prev"
+SAVE_ID = "save_id"
 
 
 def save_model(model, path) -> Path:
-    """Write ``model`` to the directory ``path`` atomically (replacing an older model there).
+    """Write ``model`` to the folder ``path`` (created, or a topicnmf model folder updated).
+
+    Only ``model.json`` and ``arrays.npz`` are written; any other file in the folder is left
+    as it is.
 
     Raises
     ------
     InputError
-        If ``path`` exists and is neither an empty directory nor a topicnmf model.
+        If ``path`` exists and is neither an empty folder nor a topicnmf model folder, or
+        cannot be written.
     """
+    model._check_fitted()
+    path = check_model_destination(path)
+    meta, arrays = model_contents(model)
+    path.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(path / LOCK_NAME, "topicnmf save"):
+        _write_model(path, meta, arrays)
+    return path
+
+
+def check_model_destination(path) -> Path:
+    """InputError unless a model can be saved at ``path``: a new or empty folder, or a
+    topicnmf model folder (whose ``model.json`` and ``arrays.npz`` will be replaced).
+
+    Call it before a long fit so that a bad destination is found first.
+    """
+    path = Path(path)
+    if not path.exists():
+        check_writable_folder(path.parent)
+        return path
+    if not path.is_dir():
+        raise InputError(f"{path}: exists and is not a folder; choose another output folder")
+    names = [n for n in os.listdir(path) if not _own_hidden_file(n)]
+    if MODEL_JSON in names:
+        if not _is_model_json(path / MODEL_JSON):
+            raise InputError(f"{path / MODEL_JSON}: is not a topicnmf model file; refusing to "
+                             "replace it, choose an empty or new output folder")
+    elif names:
+        raise InputError(f"{path} is a non-empty folder that is not a topicnmf model; "
+                         "refusing to overwrite it, choose an empty or new output folder")
+    for name in (MODEL_JSON, ARRAYS_NPZ):
+        if os.path.lexists(path / name):
+            check_output_file(path / name)
+    check_writable_folder(path)
+    return path
+
+
+def _own_hidden_file(name) -> bool:
+    """Files topicnmf keeps in a model folder besides model.json and arrays.npz."""
+    temp = name.endswith(TEMP_SUFFIX) and name.startswith((f".{MODEL_JSON}.",
+                                                            f".{ARRAYS_NPZ}."))
+    return temp or name in (LOCK_NAME, PREVIOUS_NPZ)
+
+
+def _is_model_json(path) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("format") == FORMAT_NAME
+
+
+def model_contents(model) -> tuple:
+    """``(meta, arrays)``: what :func:`save_model` writes to ``model.json`` and
+    ``arrays.npz``, with the ``save_id`` that ties the two together."""
     from . import __version__
 
-    model._check_fitted()
-    path = Path(path)
-    _check_replaceable(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     V = model.V_.tocsc()
     meta = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "topicnmf_version": __version__,
-        "mode": getattr(model, "mode_", "text"),
+        "mode": model.mode,
         "params": _jsonable(model.get_params()),
         "n_topics": int(model.n_topics),
         "n_iter": int(model.n_iter_),
@@ -56,7 +122,6 @@ def save_model(model, path) -> Path:
         "documents": {"ids": list(model.document_ids_), "snippets": list(model.snippets_),
                       "meta": list(model.document_meta_)},
     }
-    meta.update(getattr(model, "extra_metadata_", {}) or {})
     arrays = {"W": model.W_, "H": model.H_,
               "V_data": V.data, "V_indices": V.indices, "V_indptr": V.indptr,
               "V_shape": np.asarray(V.shape, dtype=np.int64)}
@@ -66,19 +131,65 @@ def save_model(model, path) -> Path:
         meta["items"] = list(model.items_)
         if getattr(model, "mask_", None) is not None:
             arrays["mask"] = np.asarray(model.mask_, dtype=np.uint8)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    os.chmod(tmp, default_mode(directory=True))  # mkdtemp creates 0700
+    meta[SAVE_ID] = _digest(arrays)
+    arrays[SAVE_ID] = np.asarray(meta[SAVE_ID])
+    return meta, arrays
+
+
+def _digest(arrays) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}:{arr.dtype.str}:{arr.shape};".encode())
+        digest.update(arr.data)
+    return digest.hexdigest()
+
+
+def _write_model(path: Path, meta: dict, arrays: dict) -> None:
+    """Replace the model files in ``path`` (the caller holds the lock)."""
+    npz, previous = path / ARRAYS_NPZ, path / PREVIOUS_NPZ
+    replaced = False
+    if _stored_save_id(npz) != meta[SAVE_ID]:       # e.g. a new label: the arrays stay
+        tmp = temp_file_for(npz)
+        try:
+            with naming(npz), open(tmp, "wb") as f:
+                np.savez_compressed(f, **arrays)
+                f.flush()
+                os.fsync(f.fileno())
+            if npz.exists():
+                _keep_previous(npz, previous)
+            os.replace(tmp, npz)
+            replaced = True
+        finally:
+            if tmp.exists():
+                tmp.unlink()
     try:
-        with open(tmp / MODEL_JSON, "w", encoding="utf-8") as f:
-            json.dump(meta, f, ensure_ascii=False, indent=1, sort_keys=True)
-            f.write("\n")
-        with open(tmp / ARRAYS_NPZ, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        _replace_dir(tmp, path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return path
+        text = json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        write_atomic(path / MODEL_JSON, text)
+    except BaseException:
+        if replaced and previous.exists():          # back to the model that model.json names
+            os.replace(previous, npz)
+        raise
+    if previous.exists():
+        previous.unlink()
+
+
+def _keep_previous(npz: Path, previous: Path) -> None:
+    if os.path.lexists(previous):
+        previous.unlink()
+    try:
+        os.link(npz, previous)
+    except OSError:                                 # no hard links on this file system
+        import shutil
+        shutil.copyfile(npz, previous)
+
+
+def _stored_save_id(npz: Path):
+    try:
+        with np.load(npz, allow_pickle=False) as data:
+            return str(data[SAVE_ID]) if SAVE_ID in data.files else None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError):
+        return None
 
 
 def _jsonable(params: dict) -> dict:
@@ -98,24 +209,32 @@ def _jsonable(params: dict) -> dict:
     return out
 
 
-def _check_replaceable(path: Path):
-    if not path.exists():
-        return
-    if not path.is_dir():
-        raise InputError(f"{path} exists and is not a directory; choose another output path")
-    if any(path.iterdir()) and not (path / MODEL_JSON).is_file():
-        raise InputError(f"{path} is a non-empty directory that is not a topicnmf model; "
-                         "refusing to overwrite it, choose another output path")
+def label(path, topic, name=None):
+    """Name ``topic`` of the model saved at ``path`` and save it at once.
 
+    The model is read, changed and written under the model folder's lock, so two ``label``
+    calls at the same time both take effect.
 
-def _replace_dir(new: Path, path: Path):
-    if not path.exists():
-        os.rename(new, path)
-        return
-    old = path.with_name(f".{path.name}.old-{os.getpid()}")
-    os.rename(path, old)
-    os.rename(new, path)
-    shutil.rmtree(old, ignore_errors=True)
+    Parameters
+    ----------
+    path : str or Path
+        A model folder written by :func:`save_model`.
+    topic : int
+    name : str or None
+        One line of printable text; None restores the automatic label.
+
+    Returns
+    -------
+    TopicModel
+        The updated model.
+    """
+    path = Path(path)
+    load_model(path)                       # a model folder at all? (before creating a lock)
+    with exclusive_lock(path / LOCK_NAME, "topicnmf label"):
+        model = load_model(path)
+        model.set_label(topic, name)
+        _write_model(path, *model_contents(model))
+    return model
 
 
 def load_model(path):
@@ -130,7 +249,7 @@ def load_model(path):
         raise ModelFormatError(f"{path}: not a topicnmf model (no {MODEL_JSON}); "
                                "pass the directory written by 'topicnmf fit -o'")
     meta = _read_meta(path)
-    arrays = _read_arrays(path)
+    arrays = _read_arrays(path, meta.get(SAVE_ID))
     return _build_model(meta, arrays, path)
 
 
@@ -145,6 +264,9 @@ def _unzip_model(zpath: Path, tmp: Path) -> Path:
                 data = zf.read(prefix + name)
             except KeyError:
                 raise ModelFormatError(f"{zpath}: the zip has no {prefix + name}") from None
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                raise ModelFormatError(f"{zpath}: damaged zip ({exc.__class__.__name__}); "
+                                       "zip the model folder again") from None
             (tmp / name).write_bytes(data)
     return tmp
 
@@ -152,7 +274,7 @@ def _unzip_model(zpath: Path, tmp: Path) -> Path:
 def _read_meta(path: Path) -> dict:
     try:
         meta = json.loads((path / MODEL_JSON).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ModelFormatError(f"{path / MODEL_JSON}: damaged ({exc.__class__.__name__}); "
                                "refit the model") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
@@ -164,15 +286,194 @@ def _read_meta(path: Path) -> dict:
     return meta
 
 
-def _read_arrays(path: Path) -> dict:
+def _read_arrays(path: Path, save_id) -> dict:
+    """The arrays of the save ``save_id`` (None: whatever arrays.npz holds, for models saved
+    before save ids): arrays.npz, or the previous one kept by an interrupted save."""
+    arrays = _read_npz(path / ARRAYS_NPZ)
+    if save_id is None or _array_id(arrays) == save_id:
+        return arrays
+    previous = path / PREVIOUS_NPZ
+    if previous.exists():
+        arrays = _read_npz(previous)
+        if _array_id(arrays) == save_id:
+            return arrays
+    raise ModelFormatError(f"{path}: {MODEL_JSON} and {ARRAYS_NPZ} come from different saves "
+                           "(files copied from two models?); copy the whole model folder "
+                           "again or refit")
+
+
+def _array_id(arrays):
+    value = arrays.get(SAVE_ID)
+    return str(value) if value is not None and value.dtype.kind == "U" else None
+
+
+def _read_npz(file: Path) -> dict:
     try:
-        with np.load(path / ARRAYS_NPZ, allow_pickle=False) as npz:
+        with np.load(file, allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
     except FileNotFoundError:
-        raise ModelFormatError(f"{path}: {ARRAYS_NPZ} is missing; refit the model") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelFormatError(f"{path / ARRAYS_NPZ}: damaged ({exc.__class__.__name__}); "
+        raise ModelFormatError(f"{file.parent}: {file.name} is missing; refit the model") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+        raise ModelFormatError(f"{file}: damaged ({exc.__class__.__name__}); "
                                "refit the model") from None
+
+
+# -- checking model.json and the arrays before use -----------------------------------------
+
+class _Invalid(Exception):
+    """A field of model.json (or an array) of the wrong type, length or value."""
+
+
+_REQUIRED = object()
+_PARAM_KINDS = {"n_topics": (int,), "solver": (str,), "loss": (str,), "init": (str,),
+                "max_iter": (int, None), "tol": (float,), "random_state": (int, None),
+                "stem": (bool,), "stop_words": (str, list, None),
+                "extra_stop_words": (str, list, None), "ngram_range": (list,),
+                "min_df": (float,), "max_df": (float,), "max_features": (int, None),
+                "sublinear_tf": (bool,), "use_idf": (bool,), "seed_topics": (list, dict, None),
+                "seed_weight": (float,)}
+_PREPROCESSING_KINDS = {"lowercase": (bool,), "stop_words": (str, list, None),
+                        "extra_stop_words": (list,), "stem": (bool,), "ngram_range": (list,),
+                        "min_token_length": (int,)}
+
+
+def _is(value, kind) -> bool:
+    """``kind``: None, int (not bool), float (any finite int or float, not bool), or a type."""
+    if kind is None:
+        return value is None
+    if kind in (int, float) and isinstance(value, bool):
+        return False
+    if kind is float:
+        return isinstance(value, (int, float)) and np.isfinite(value)
+    return isinstance(value, kind)
+
+
+def _field(obj: dict, key: str, where: str, *kinds, default=_REQUIRED):
+    if key not in obj:
+        if default is _REQUIRED:
+            raise _Invalid(f"{where}{key} is missing")
+        return default
+    value = obj[key]
+    if not any(_is(value, kind) for kind in kinds):
+        names = " or ".join("null" if k is None else "number" if k is float else k.__name__
+                            for k in kinds)
+        raise _Invalid(f"{where}{key} should be {names}, found {json.dumps(value)[:40]}")
+    return value
+
+
+def _strings(value, where: str, *, length=None, unique=False, nullable=False) -> list:
+    allowed = (str, None) if nullable else (str,)
+    if not isinstance(value, list) or not all(any(_is(v, k) for k in allowed) for v in value):
+        raise _Invalid(f"{where} should be a list of strings")
+    if length is not None and len(value) != length:
+        raise _Invalid(f"{where} has {len(value)} entries, expected {length}")
+    if unique and len(set(value)) != len(value):
+        raise _Invalid(f"{where} has repeated entries")
+    return value
+
+
+def _check_kinds(obj, kinds: dict, where: str) -> dict:
+    if not isinstance(obj, dict):
+        raise _Invalid(f"{where.rstrip('.')} should be an object")
+    unknown = sorted(set(obj) - set(kinds))
+    if unknown:
+        raise _Invalid(f"{where}{unknown[0]} is not a known field")
+    for key, kind in kinds.items():
+        value = _field(obj, key, where, *kind, default=None)
+        if isinstance(value, list) and key != "seed_topics":
+            if key == "ngram_range":
+                if len(value) != 2 or not all(_is(n, int) and n >= 1 for n in value):
+                    raise _Invalid(f"{where}{key} should be two positive integers")
+            else:
+                _strings(value, where + key)
+    return obj
+
+
+def _check_meta(meta: dict) -> dict:
+    """The fields of a model.json, checked; raises _Invalid naming the first bad one."""
+    from .factorize import INITS, LOSSES, SOLVERS
+
+    mode = _field(meta, "mode", "", str, default="text")
+    if mode not in ("text", "matrix"):
+        raise _Invalid(f"mode should be 'text' or 'matrix', found {mode!r}")
+    k = _field(meta, "n_topics", "", int)
+    if k < 1:
+        raise _Invalid(f"n_topics should be at least 1, found {k}")
+    params = dict(_check_kinds(_field(meta, "params", "", dict), _PARAM_KINDS, "params."))
+    for key, choices in (("solver", SOLVERS), ("loss", LOSSES), ("init", INITS)):
+        if params.get(key, choices[0]) not in choices:
+            raise _Invalid(f"params.{key} should be one of {', '.join(choices)}")
+    if "ngram_range" in params:
+        params["ngram_range"] = tuple(params["ngram_range"])
+    docs = _field(meta, "documents", "", dict)
+    ids = _strings(_field(docs, "ids", "documents.", list), "documents.ids", unique=True)
+    n = len(ids)
+    snippets = _strings(_field(docs, "snippets", "documents.", list, default=[""] * n),
+                        "documents.snippets", length=n)
+    doc_meta = _field(docs, "meta", "documents.", list, default=[{}] * n)
+    if len(doc_meta) != n or not all(isinstance(m, dict) and all(
+            isinstance(v, str) for v in m.values()) for m in doc_meta):
+        raise _Invalid(f"documents.meta should be {n} objects of strings")
+    labels = _strings(_field(meta, "topic_labels", "", list, default=[None] * k),
+                      "topic_labels", nullable=True)
+    fields = {"mode": mode, "k": k, "params": params, "ids": ids, "snippets": snippets,
+              "doc_meta": doc_meta, "labels": labels,
+              "n_iter": _field(meta, "n_iter", "", int, default=0),
+              "error": _field(meta, "reconstruction_err", "", float, None, default=None),
+              "fit_seconds": _field(meta, "fit_seconds", "", float, default=0.0)}
+    if mode == "text":
+        vec = _field(meta, "vectorizer", "", dict)
+        _check_kinds(_field(vec, "preprocessing", "vectorizer.", dict), _PREPROCESSING_KINDS,
+                     "vectorizer.preprocessing.")
+        for key, kinds in (("min_df", (float,)), ("max_df", (float,)),
+                           ("max_features", (int, None)), ("sublinear_tf", (bool,)),
+                           ("use_idf", (bool,))):
+            _field(vec, key, "vectorizer.", *kinds)
+        terms = _strings(_field(vec, "vocabulary", "vectorizer.", list),
+                         "vectorizer.vocabulary", unique=True)
+        _strings(_field(vec, "display", "vectorizer.", list), "vectorizer.display",
+                 length=len(terms))
+        fields.update(vectorizer=vec, n_terms=len(terms))
+    else:
+        items = _strings(_field(meta, "items", "", list), "items", unique=True)
+        fields.update(items=items, n_terms=len(items))
+    return fields
+
+
+def _check_arrays(arrays: dict, fields: dict):
+    """The arrays as the model uses them; raises _Invalid for a wrong dtype or shape."""
+    k, n_terms, n_docs = fields["k"], fields["n_terms"], len(fields["ids"])
+    expected = {"W": ((n_terms, k), "f"), "H": ((k, n_docs), "f"), "V_data": (None, "f"),
+                "V_indices": (None, "iu"), "V_indptr": ((n_docs + 1,), "iu"),
+                "V_shape": ((2,), "iu")}
+    if fields["mode"] == "text":
+        expected["idf"] = ((n_terms,), "f")
+    elif "mask" in arrays:
+        expected["mask"] = ((n_terms, n_docs), "biu")
+    for name, (shape, kinds) in expected.items():
+        if name not in arrays:
+            raise _Invalid(f"array {name} is missing")
+        arr = arrays[name]
+        if shape is not None and arr.shape != shape:
+            raise _Invalid(f"array {name} has shape {arr.shape}, expected {shape}")
+        if arr.dtype.kind not in kinds or arr.ndim != 1 + (len(shape or ()) > 1):
+            raise _Invalid(f"array {name} has dtype {arr.dtype} and {arr.ndim} dimension(s), "
+                           f"expected {'float' if kinds == 'f' else 'integer'} numbers")
+    for name in ("W", "H", "V_data", "idf"):
+        arr = arrays.get(name)
+        if arr is not None and not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
+            raise _Invalid(f"array {name} is not a finite non-negative float array")
+    if tuple(int(n) for n in arrays["V_shape"]) != (n_terms, n_docs):
+        raise _Invalid(f"array V_shape is {arrays['V_shape'].tolist()}, expected "
+                       f"{[n_terms, n_docs]}")
+    try:
+        V = sp.csc_matrix((arrays["V_data"], arrays["V_indices"], arrays["V_indptr"]),
+                          shape=(n_terms, n_docs))
+        V.check_format(full_check=True)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise _Invalid(f"arrays V_* are not a valid sparse matrix ({exc})") from None
+    mask = arrays["mask"].astype(bool) if "mask" in expected else None
+    return arrays["W"].astype(np.float64), arrays["H"].astype(np.float64), V, mask
 
 
 def _build_model(meta: dict, arrays: dict, path: Path):
@@ -180,54 +481,32 @@ def _build_model(meta: dict, arrays: dict, path: Path):
     from .vectorize import Vectorizer
 
     try:
-        params = dict(meta["params"])
-        params["ngram_range"] = tuple(params["ngram_range"])
-        docs = meta["documents"]
-        mode = meta.get("mode", "text")
-        W, H = arrays["W"], arrays["H"]
-        V = sp.csc_matrix((arrays["V_data"], arrays["V_indices"], arrays["V_indptr"]),
-                          shape=tuple(int(n) for n in arrays["V_shape"]))
-        if mode == "text":
-            idf = arrays["idf"]
-            vectorizer = Vectorizer.from_dict(meta["vectorizer"], idf)
-            n_terms = len(vectorizer.vocabulary_)
-        elif mode == "matrix":
-            vectorizer, items = None, [str(n) for n in meta["items"]]
-            n_terms = len(items)
-        else:
-            raise ValueError(f"unknown mode {mode!r}")
-        model = TopicModel(**params)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFormatError(f"{path}: incomplete or inconsistent model ({exc}); "
+        fields = _check_meta(meta)
+        W, H, V, mask = _check_arrays(arrays, fields)
+        if fields["params"].get("n_topics", fields["k"]) != fields["k"]:
+            raise _Invalid(f"params.n_topics differs from n_topics ({fields['k']})")
+        _strings(fields["labels"], "topic_labels", length=fields["k"], nullable=True)
+        model = TopicModel(**fields["params"])
+        vectorizer = (Vectorizer.from_dict(fields["vectorizer"], arrays["idf"])
+                      if fields["mode"] == "text" else None)
+        model.topic_labels_ = [None] * fields["k"]
+        model.W_ = W
+        for topic, name in enumerate(fields["labels"]):
+            if name is not None:
+                model.set_label(topic, name)
+    except (_Invalid, InputError, TypeError, ValueError, KeyError) as exc:
+        raise ModelFormatError(f"{path}: damaged or inconsistent model ({exc}); "
                                "refit the model") from None
-    k = int(meta["n_topics"])
-    n_docs = len(docs["ids"])
-    expected = {"W": (n_terms, k), "H": (k, n_docs), "V": (n_terms, n_docs)}
-    actual = {"W": W.shape, "H": H.shape, "V": V.shape}
-    if mode == "text":
-        expected["idf"], actual["idf"] = (n_terms,), idf.shape
-    elif "mask" in arrays:
-        expected["mask"], actual["mask"] = (n_terms, n_docs), arrays["mask"].shape
-    for name, shape in expected.items():
-        if tuple(actual[name]) != shape:
-            raise ModelFormatError(f"{path}: array {name} has shape {actual[name]}, expected "
-                                   f"{shape}; the model is damaged, refit it")
-    for name, arr in (("W", W), ("H", H)):
-        if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ModelFormatError(f"{path}: array {name} is not a finite non-negative float "
-                                   "array; the model is damaged, refit it")
     model.vectorizer_ = vectorizer
-    model.W_, model.H_, model.V_ = W.astype(np.float64), H.astype(np.float64), V
-    model.n_iter_ = int(meta.get("n_iter", 0))
-    model.reconstruction_err_ = float(meta.get("reconstruction_err", float("nan")))
-    model.fit_seconds_ = float(meta.get("fit_seconds", 0.0))
-    model.document_ids_ = list(docs["ids"])
-    model.snippets_ = list(docs.get("snippets") or [""] * n_docs)
-    model.document_meta_ = list(docs.get("meta") or [{}] * n_docs)
-    labels = list(meta.get("topic_labels") or [None] * k)
-    model.topic_labels_ = labels if len(labels) == k else [None] * k
-    model.mode_ = mode
-    if mode == "matrix":
-        model.items_ = items
-        model.mask_ = arrays["mask"].astype(bool) if "mask" in arrays else None
+    model.H_, model.V_ = H, V
+    model.n_iter_ = fields["n_iter"]
+    model.reconstruction_err_ = float("nan") if fields["error"] is None else fields["error"]
+    model.fit_seconds_ = float(fields["fit_seconds"])
+    model.document_ids_ = list(fields["ids"])
+    model.snippets_ = list(fields["snippets"])
+    model.document_meta_ = list(fields["doc_meta"])
+    model.mode_ = fields["mode"]
+    if fields["mode"] == "matrix":
+        model.items_ = list(fields["items"])
+        model.mask_ = mask
     return model

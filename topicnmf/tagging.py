@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .errors import InputError
-from .export import FLOAT_DIGITS, csv_text
+from .export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
 from .reconstruction import top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8) and the 64k Debian descriptions (k=50).
@@ -222,9 +222,10 @@ class RowMaker:
 
     def doc_topic_csv(self, record) -> str:
         """The ``doc-topics.csv`` lines of a record (no header), as ``export.csv_text`` writes
-        them; plain cells skip the csv module (this runs once per tagged document)."""
+        them; plain cells skip the csv module (this runs once per tagged document), ids that
+        need quoting or formula escaping go through it."""
         doc_id = record["id"]
-        if any(c in doc_id for c in _CSV_SPECIAL):
+        if any(c in doc_id for c in _CSV_SPECIAL) or doc_id.startswith(FORMULA_STARTS):
             return csv_text(self.doc_topic_rows(record), DOC_TOPIC_COLUMNS).split("\n", 1)[1]
         if record["unassigned"]:
             return f"{doc_id},,unassigned,\n"

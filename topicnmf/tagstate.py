@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .corpus import FOLDER_EXTENSIONS
 from .errors import InputError
-from .export import write_atomic
+from .files import naming, open_lock, write_atomic
 
 STATE_NAME = ".tag-state.jsonl"
 LOCK_NAME = ".tag-state.lock"
@@ -122,7 +122,7 @@ class Journal:
         self.stamp = stamp
         self.entries = {}          # (key, chunk) -> entry
         lock = LOCK_NAME if name == STATE_NAME else name + ".lock"
-        self._lock = _lock(Path(outdir) / lock, command)
+        self._lock = open_lock(Path(outdir) / lock, command)
         try:
             self._load(foreign)
         except InputError:
@@ -173,12 +173,13 @@ class Journal:
 
     def commit(self, entries):
         """Append ``entries`` and make them durable before returning."""
-        for entry in entries:
-            self.entries[(entry["key"], entry["chunk"])] = entry
-            self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        with naming(self.path):
+            for entry in entries:
+                self.entries[(entry["key"], entry["chunk"])] = entry
+                self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
         self._lines += len(entries)
-        self._file.flush()
-        os.fsync(self._file.fileno())
 
     def close(self, keep_keys=None):
         """Close; with ``keep_keys``, compact to the entries of those inputs only (if the file
@@ -189,23 +190,6 @@ class Journal:
             if len(kept) != self._lines:
                 self._rewrite(kept)
         self._lock.close()                         # releases the lock
-
-
-def _lock(path, command):
-    """An exclusive lock on ``path`` (held while the file stays open), so that two runs
-    never append to one journal; InputError if another run holds it."""
-    handle = open(path, "a")
-    try:
-        import fcntl
-    except ImportError:                            # pragma: no cover (not POSIX)
-        return handle
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise InputError(f"{path.parent}: another '{command}' is writing there; wait for "
-                         "it to finish or choose another output") from None
-    return handle
 
 
 def entry(item: Input, *, chunk=0, chunks=1, chunk_size=1, sha, docs=(), errors=()):

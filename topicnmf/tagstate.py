@@ -184,12 +184,15 @@ class Journal:
     def close(self, keep_keys=None):
         """Close; with ``keep_keys``, compact to the entries of those inputs only (if the file
         holds anything else: superseded entries or inputs that are gone)."""
-        self._file.close()
-        if keep_keys is not None:
-            kept = [e for k, e in self.entries.items() if k[0] in keep_keys]
-            if len(kept) != self._lines:
-                self._rewrite(kept)
-        self._lock.close()                         # releases the lock
+        try:
+            with naming(self.path):
+                self._file.close()
+            if keep_keys is not None:
+                kept = [e for k, e in self.entries.items() if k[0] in keep_keys]
+                if len(kept) != self._lines:
+                    self._rewrite(kept)
+        finally:
+            self._lock.close()                     # releases the lock
 
 
 def entry(item: Input, *, chunk=0, chunks=1, chunk_size=1, sha, docs=(), errors=()):

@@ -221,7 +221,7 @@ def report(model, *, top=10, documents=5, similar=3, max_map_documents=2000, ran
 
     Examples
     --------
-    >>> from topicnmf.export import write_atomic
+    >>> from topicnmf.files import write_atomic
     >>> write_atomic("report.html", report(model))      # doctest: +SKIP
     """
     _check_images(images)

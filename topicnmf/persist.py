@@ -22,11 +22,11 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from .errors import InputError, ModelFormatError
 from .files import (TEMP_SUFFIX, check_output_file, check_writable_folder, exclusive_lock,
                     naming, temp_file_for, write_atomic)
+from .modelcheck import Invalid, check_arrays, check_meta, check_strings
 
 FORMAT_NAME = "topicnmf-model"
 FORMAT_VERSION = 1
@@ -318,174 +318,16 @@ def _read_npz(file: Path) -> dict:
                                "refit the model") from None
 
 
-# -- checking model.json and the arrays before use -----------------------------------------
-
-class _Invalid(Exception):
-    """A field of model.json (or an array) of the wrong type, length or value."""
-
-
-_REQUIRED = object()
-_PARAM_KINDS = {"n_topics": (int,), "solver": (str,), "loss": (str,), "init": (str,),
-                "max_iter": (int, None), "tol": (float,), "random_state": (int, None),
-                "stem": (bool,), "stop_words": (str, list, None),
-                "extra_stop_words": (str, list, None), "ngram_range": (list,),
-                "min_df": (float,), "max_df": (float,), "max_features": (int, None),
-                "sublinear_tf": (bool,), "use_idf": (bool,), "seed_topics": (list, dict, None),
-                "seed_weight": (float,)}
-_PREPROCESSING_KINDS = {"lowercase": (bool,), "stop_words": (str, list, None),
-                        "extra_stop_words": (list,), "stem": (bool,), "ngram_range": (list,),
-                        "min_token_length": (int,)}
-
-
-def _is(value, kind) -> bool:
-    """``kind``: None, int (not bool), float (any finite int or float, not bool), or a type."""
-    if kind is None:
-        return value is None
-    if kind in (int, float) and isinstance(value, bool):
-        return False
-    if kind is float:
-        return isinstance(value, (int, float)) and np.isfinite(value)
-    return isinstance(value, kind)
-
-
-def _field(obj: dict, key: str, where: str, *kinds, default=_REQUIRED):
-    if key not in obj:
-        if default is _REQUIRED:
-            raise _Invalid(f"{where}{key} is missing")
-        return default
-    value = obj[key]
-    if not any(_is(value, kind) for kind in kinds):
-        names = " or ".join("null" if k is None else "number" if k is float else k.__name__
-                            for k in kinds)
-        raise _Invalid(f"{where}{key} should be {names}, found {json.dumps(value)[:40]}")
-    return value
-
-
-def _strings(value, where: str, *, length=None, unique=False, nullable=False) -> list:
-    allowed = (str, None) if nullable else (str,)
-    if not isinstance(value, list) or not all(any(_is(v, k) for k in allowed) for v in value):
-        raise _Invalid(f"{where} should be a list of strings")
-    if length is not None and len(value) != length:
-        raise _Invalid(f"{where} has {len(value)} entries, expected {length}")
-    if unique and len(set(value)) != len(value):
-        raise _Invalid(f"{where} has repeated entries")
-    return value
-
-
-def _check_kinds(obj, kinds: dict, where: str) -> dict:
-    if not isinstance(obj, dict):
-        raise _Invalid(f"{where.rstrip('.')} should be an object")
-    unknown = sorted(set(obj) - set(kinds))
-    if unknown:
-        raise _Invalid(f"{where}{unknown[0]} is not a known field")
-    for key, kind in kinds.items():
-        value = _field(obj, key, where, *kind, default=None)
-        if isinstance(value, list) and key != "seed_topics":
-            if key == "ngram_range":
-                if len(value) != 2 or not all(_is(n, int) and n >= 1 for n in value):
-                    raise _Invalid(f"{where}{key} should be two positive integers")
-            else:
-                _strings(value, where + key)
-    return obj
-
-
-def _check_meta(meta: dict) -> dict:
-    """The fields of a model.json, checked; raises _Invalid naming the first bad one."""
-    from .factorize import INITS, LOSSES, SOLVERS
-
-    mode = _field(meta, "mode", "", str, default="text")
-    if mode not in ("text", "matrix"):
-        raise _Invalid(f"mode should be 'text' or 'matrix', found {mode!r}")
-    k = _field(meta, "n_topics", "", int)
-    if k < 1:
-        raise _Invalid(f"n_topics should be at least 1, found {k}")
-    params = dict(_check_kinds(_field(meta, "params", "", dict), _PARAM_KINDS, "params."))
-    for key, choices in (("solver", SOLVERS), ("loss", LOSSES), ("init", INITS)):
-        if params.get(key, choices[0]) not in choices:
-            raise _Invalid(f"params.{key} should be one of {', '.join(choices)}")
-    if "ngram_range" in params:
-        params["ngram_range"] = tuple(params["ngram_range"])
-    docs = _field(meta, "documents", "", dict)
-    ids = _strings(_field(docs, "ids", "documents.", list), "documents.ids", unique=True)
-    n = len(ids)
-    snippets = _strings(_field(docs, "snippets", "documents.", list, default=[""] * n),
-                        "documents.snippets", length=n)
-    doc_meta = _field(docs, "meta", "documents.", list, default=[{}] * n)
-    if len(doc_meta) != n or not all(isinstance(m, dict) and all(
-            isinstance(v, str) for v in m.values()) for m in doc_meta):
-        raise _Invalid(f"documents.meta should be {n} objects of strings")
-    labels = _strings(_field(meta, "topic_labels", "", list, default=[None] * k),
-                      "topic_labels", nullable=True)
-    fields = {"mode": mode, "k": k, "params": params, "ids": ids, "snippets": snippets,
-              "doc_meta": doc_meta, "labels": labels,
-              "n_iter": _field(meta, "n_iter", "", int, default=0),
-              "error": _field(meta, "reconstruction_err", "", float, None, default=None),
-              "fit_seconds": _field(meta, "fit_seconds", "", float, default=0.0)}
-    if mode == "text":
-        vec = _field(meta, "vectorizer", "", dict)
-        _check_kinds(_field(vec, "preprocessing", "vectorizer.", dict), _PREPROCESSING_KINDS,
-                     "vectorizer.preprocessing.")
-        for key, kinds in (("min_df", (float,)), ("max_df", (float,)),
-                           ("max_features", (int, None)), ("sublinear_tf", (bool,)),
-                           ("use_idf", (bool,))):
-            _field(vec, key, "vectorizer.", *kinds)
-        terms = _strings(_field(vec, "vocabulary", "vectorizer.", list),
-                         "vectorizer.vocabulary", unique=True)
-        _strings(_field(vec, "display", "vectorizer.", list), "vectorizer.display",
-                 length=len(terms))
-        fields.update(vectorizer=vec, n_terms=len(terms))
-    else:
-        items = _strings(_field(meta, "items", "", list), "items", unique=True)
-        fields.update(items=items, n_terms=len(items))
-    return fields
-
-
-def _check_arrays(arrays: dict, fields: dict):
-    """The arrays as the model uses them; raises _Invalid for a wrong dtype or shape."""
-    k, n_terms, n_docs = fields["k"], fields["n_terms"], len(fields["ids"])
-    expected = {"W": ((n_terms, k), "f"), "H": ((k, n_docs), "f"), "V_data": (None, "f"),
-                "V_indices": (None, "iu"), "V_indptr": ((n_docs + 1,), "iu"),
-                "V_shape": ((2,), "iu")}
-    if fields["mode"] == "text":
-        expected["idf"] = ((n_terms,), "f")
-    elif "mask" in arrays:
-        expected["mask"] = ((n_terms, n_docs), "biu")
-    for name, (shape, kinds) in expected.items():
-        if name not in arrays:
-            raise _Invalid(f"array {name} is missing")
-        arr = arrays[name]
-        if shape is not None and arr.shape != shape:
-            raise _Invalid(f"array {name} has shape {arr.shape}, expected {shape}")
-        if arr.dtype.kind not in kinds or arr.ndim != 1 + (len(shape or ()) > 1):
-            raise _Invalid(f"array {name} has dtype {arr.dtype} and {arr.ndim} dimension(s), "
-                           f"expected {'float' if kinds == 'f' else 'integer'} numbers")
-    for name in ("W", "H", "V_data", "idf"):
-        arr = arrays.get(name)
-        if arr is not None and not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
-            raise _Invalid(f"array {name} is not a finite non-negative float array")
-    if tuple(int(n) for n in arrays["V_shape"]) != (n_terms, n_docs):
-        raise _Invalid(f"array V_shape is {arrays['V_shape'].tolist()}, expected "
-                       f"{[n_terms, n_docs]}")
-    try:
-        V = sp.csc_matrix((arrays["V_data"], arrays["V_indices"], arrays["V_indptr"]),
-                          shape=(n_terms, n_docs))
-        V.check_format(full_check=True)
-    except (ValueError, TypeError, IndexError) as exc:
-        raise _Invalid(f"arrays V_* are not a valid sparse matrix ({exc})") from None
-    mask = arrays["mask"].astype(bool) if "mask" in expected else None
-    return arrays["W"].astype(np.float64), arrays["H"].astype(np.float64), V, mask
-
-
 def _build_model(meta: dict, arrays: dict, path: Path):
     from .model import TopicModel
     from .vectorize import Vectorizer
 
     try:
-        fields = _check_meta(meta)
-        W, H, V, mask = _check_arrays(arrays, fields)
+        fields = check_meta(meta)
+        W, H, V, mask = check_arrays(arrays, fields)
         if fields["params"].get("n_topics", fields["k"]) != fields["k"]:
-            raise _Invalid(f"params.n_topics differs from n_topics ({fields['k']})")
-        _strings(fields["labels"], "topic_labels", length=fields["k"], nullable=True)
+            raise Invalid(f"params.n_topics differs from n_topics ({fields['k']})")
+        check_strings(fields["labels"], "topic_labels", length=fields["k"], nullable=True)
         model = TopicModel(**fields["params"])
         vectorizer = (Vectorizer.from_dict(fields["vectorizer"], arrays["idf"])
                       if fields["mode"] == "text" else None)
@@ -494,7 +336,7 @@ def _build_model(meta: dict, arrays: dict, path: Path):
         for topic, name in enumerate(fields["labels"]):
             if name is not None:
                 model.set_label(topic, name)
-    except (_Invalid, InputError, TypeError, ValueError, KeyError) as exc:
+    except (Invalid, InputError, TypeError, ValueError, KeyError) as exc:
         raise ModelFormatError(f"{path}: damaged or inconsistent model ({exc}); "
                                "refit the model") from None
     model.vectorizer_ = vectorizer

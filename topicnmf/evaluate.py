@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import factorize as fz
+from . import validate
 from .errors import InputError
 from .quality import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
                       topic_diversity, topic_stability, topic_uniqueness)
@@ -264,13 +265,11 @@ class FitJournal:
         self.journal.close()
 
 
-def _check_common(top, runs, sample_fraction, jobs):
+def _check_common(top, runs, sample_fraction, jobs, random_state):
     for name, value, low in (("top", top, 2), ("runs", runs, 0), ("jobs", jobs, 1)):
-        if not isinstance(value, (int, np.integer)) or value < low:
-            raise InputError(f"{name}={value!r} is invalid; pass an integer >= {low}")
-    if not isinstance(sample_fraction, (int, float)) or not 0 < sample_fraction <= 1:
-        raise InputError(f"sample_fraction={sample_fraction!r} is invalid; pass a number "
-                         "with 0 < sample_fraction <= 1")
+        validate.integer(value, name, low)
+    validate.real(sample_fraction, "sample_fraction", 0, 1, low_open=True)
+    validate.seed(random_state)
 
 
 # -- evaluate --------------------------------------------------------------------------------
@@ -311,7 +310,7 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
     [1.0, 1.0]
     """
     model._check_fitted()
-    _check_common(top, runs, sample_fraction, jobs)
+    _check_common(top, runs, sample_fraction, jobs, random_state)
     V = model.V_.tocsc()
     t = min(top, V.shape[0])
     if t < 2:
@@ -406,15 +405,16 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     >>> [row["k"] for row in choice.rows()], choice.k in (1, 2)
     ([1, 2], True)
     """
-    from .model import TopicModel, as_documents
+    from .model import TopicModel, as_documents, check_params
 
     ks = parse_k_range(ks) if isinstance(ks, str) else sorted(set(ks))
-    _check_common(top, runs, sample_fraction, jobs)
+    _check_common(top, runs, sample_fraction, jobs, random_state)
     if runs < 1:
         raise InputError("runs=0: choosing k needs stability runs; pass runs >= 1")
-    if not ks or not all(isinstance(k, (int, np.integer)) and k >= 1 for k in ks):
+    if not ks or not all(validate.is_integer(k) and k >= 1 for k in ks):
         raise InputError(f"ks={ks!r}: pass positive integers, e.g. parse_k_range('5:60:5')")
     estimator = estimator if estimator is not None else TopicModel(random_state=random_state)
+    check_params({**estimator.get_params(), "n_topics": ks[-1]})
     if estimator.seed_topics:
         raise InputError("choose_k does not take seed topics; choose k without them, then "
                          "fit with the seed topics")

@@ -38,6 +38,8 @@ __all__ = ["DIVERSITY_TOP", "Evaluation", "FitJournal", "KChoice", "TopicQuality
 DIVERSITY_TOP = 25        # diversity is computed on the top 25 terms (Dieng et al. 2020)
 JOURNAL_VERSION = 2       # of choose_k's journal of finished fits
 SAMPLE_FRACTION = 0.8     # documents per stability run (Greene et al. 2014 use 0.8)
+MAX_K_CANDIDATES = 1000   # parse_k_range: more candidates is a typo, not a plan (runs+1 fits each)
+MAX_K = 5000              # parse_k_range: W and H are dense; at k=5000 H of 64k documents is 2.6 GB
 
 
 @dataclass(frozen=True)
@@ -349,20 +351,33 @@ def parse_k_range(text) -> list:
     """
     text = str(text).strip()
     try:
-        if ":" in text:
-            parts = [int(p) for p in text.split(":")]
-            if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
-                raise ValueError
-            start, stop, step = (*parts, 1) if len(parts) == 2 else parts
-            ks = list(range(start, stop + 1, step))
-        else:
-            ks = [int(p) for p in text.split(",") if p.strip()]
+        parts = [int(p) for p in text.split(":" if ":" in text else ",") if p.strip()]
+        if ":" in text and (len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1)):
+            raise ValueError
     except ValueError:
         raise InputError(f"k range {text!r} is not understood; write start:stop:step "
                          "(e.g. 5:60:5), a list (4,8,12) or one number") from None
-    if not ks or min(ks) < 1:
+    if ":" in text:
+        start, stop, step = (*parts, 1) if len(parts) == 2 else parts
+        if stop >= start:      # the size is known without building the list
+            _check_k_bounds(text, start + (stop - start) // step * step,
+                            (stop - start) // step + 1)
+        parts = range(start, stop + 1, step)
+    if not parts or min(parts) < 1:
         raise InputError(f"k range {text!r} gives no positive k; e.g. 5:60:5")
-    return sorted(set(ks))
+    ks = sorted(set(parts))
+    _check_k_bounds(text, ks[-1], len(ks))
+    return ks
+
+
+def _check_k_bounds(text, high, count):
+    """Refuse a k range with too many candidates or a k above ``MAX_K``."""
+    if count > MAX_K_CANDIDATES:
+        raise InputError(f"k range {text!r} gives {count} candidates, more than the "
+                         f"{MAX_K_CANDIDATES} allowed (each is fitted runs + 1 times); use a "
+                         "larger step, e.g. 5:60:5")
+    if high > MAX_K:
+        raise InputError(f"k range {text!r} goes up to k={high}; choose k <= {MAX_K}")
 
 
 def choose_k(documents, ks, *, estimator=None, top=10, runs=5,

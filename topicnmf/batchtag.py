@@ -82,7 +82,8 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise InputError(f"{outdir} exists and is not a folder; choose another output folder")
-    inputs = list_inputs(paths)
+    unreadable = []                                # subfolders that cannot be listed
+    inputs = list_inputs(paths, unreadable)
     if not inputs:
         raise InputError("no documents to tag in " + ", ".join(map(str, paths))
                          + " (looked for .txt .md .rst .html .eml .csv .tsv .jsonl)")
@@ -98,7 +99,7 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         results = _run(tagger, work, jobs, reading)
         loop = progress(_each_doc(results, journal), total=pending, desc="tagging") \
             if progress else _each_doc(results, journal)
-        summary = _write_outputs(inputs, journal, model, outdir, sum(loop))
+        summary = _write_outputs(inputs, journal, model, outdir, sum(loop), unreadable)
     finally:
         journal.close(keep_keys={i.key for i in inputs})
     return summary
@@ -234,8 +235,8 @@ def _each_doc(results, journal):
             yield from [0 if e.get("unchanged") else 1] * count if count else [0]
 
 
-def _write_outputs(inputs, journal, model, outdir, tagged) -> TagSummary:
-    docs, errors = [], []
+def _write_outputs(inputs, journal, model, outdir, tagged, unreadable=()) -> TagSummary:
+    docs, errors = [], list(unreadable)
     for item in inputs:
         first = journal.entries.get((item.key, 0))
         for c in range(first["chunks"] if first else 0):

@@ -121,7 +121,7 @@ def test_jsonl_fields_and_fallback_ids(tmp_path):
 @pytest.mark.parametrize("line,message", [
     ('{"text": "ok"', r"d.jsonl line 2: not valid JSON"),
     ('["a list"]', r"d.jsonl line 2: expected a JSON object, found list"),
-    ('{"body": "x"}', r"d.jsonl line 2: no field 'text' \(--text-field\); fields are: body"),
+    ('{"body": "x"}', r"d.jsonl line 2: no field 'text' \(--text-column\); fields are: body"),
 ])
 def test_malformed_jsonl_names_the_line(tmp_path, line, message):
     path = write(tmp_path / "d.jsonl", '{"text": "fine"}\n' + line + "\n")
@@ -141,7 +141,7 @@ def test_format_detection_and_override(tmp_path):
     assert detect_format(tmp_path / "x.CSV.gz") == "csv"
     assert detect_format(tmp_path / "x.tsv") == "tsv"
     assert detect_format(tmp_path / "x.ndjson") == "jsonl"
-    with pytest.raises(InputError, match="cannot tell the corpus format.*--format"):
+    with pytest.raises(InputError, match="cannot tell the corpus format.*--input-format"):
         detect_format(tmp_path / "x.docx")
     path = write(tmp_path / "data.log", "one\ntwo\n")
     assert load_corpus(path, format="lines").ids == ["data.log:1", "data.log:2"]

@@ -82,14 +82,15 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
     if not isinstance(jobs, int) or jobs < 1 or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError(f"jobs={jobs}, batch_size={batch_size}: both must be integers >= 1")
     outdir = check_output_folder(outdir, own_files=OUTPUTS, marker=STATE_NAME)
-    inputs = list_inputs(paths)
+    unreadable = []                                # subfolders that cannot be listed
+    inputs = list_inputs(paths, unreadable)
     if not inputs:
         raise InputError("no documents to tag in " + ", ".join(map(str, paths))
                          + " (looked for .txt .md .rst .html .eml .csv .tsv .jsonl)")
+    tagger = Tagger(model, settings)
     outdir.mkdir(parents=True, exist_ok=True)
     reading = dict(text_column=text_column, id_column=id_column, encoding=encoding)
     vec = model.vectorizer_
-    tagger = Tagger(model, settings)
     stamp = fingerprint(model.W_.tobytes(), vec.idf_.tobytes(), vec.to_dict(), model.loss,
                         tagger.rows.labels, settings.__dict__, reading)
     journal = Journal(outdir, stamp)
@@ -98,7 +99,7 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         results = _run(tagger, work, jobs, reading)
         loop = progress(_each_doc(results, journal), total=pending, desc="tagging") \
             if progress else _each_doc(results, journal)
-        summary = _write_outputs(inputs, journal, model, outdir, sum(loop))
+        summary = _write_outputs(inputs, journal, model, outdir, sum(loop), unreadable)
     finally:
         journal.close(keep_keys={i.key for i in inputs})
     return summary
@@ -143,9 +144,9 @@ def _plan(inputs, journal, batch_size, reading):
 def _read_table(item, reading):
     """Documents of a CSV/TSV/JSONL input, and (path, reason) for what could not be read."""
     fmt = item.kind
-    kw = (dict(text_field=reading["text_column"], id_field=reading["id_column"] or "id")
-          if fmt == "jsonl" else dict(text_column=reading["text_column"],
-                                      id_column=reading["id_column"]))
+    kw = dict(id_column=reading["id_column"], **(
+        {"text_field": reading["text_column"]} if fmt == "jsonl"
+        else {"text_column": reading["text_column"]}))
     try:
         corpus = load_corpus(item.path, format=fmt, encoding=reading["encoding"],
                              duplicate_ids="number", **kw)
@@ -234,8 +235,8 @@ def _each_doc(results, journal):
             yield from [0 if e.get("unchanged") else 1] * count if count else [0]
 
 
-def _write_outputs(inputs, journal, model, outdir, tagged) -> TagSummary:
-    docs, errors = [], []
+def _write_outputs(inputs, journal, model, outdir, tagged, unreadable=()) -> TagSummary:
+    docs, errors = [], list(unreadable)
     for item in inputs:
         first = journal.entries.get((item.key, 0))
         for c in range(first["chunks"] if first else 0):

@@ -245,8 +245,8 @@ def read_corpus(path, input_format, text_column, id_column, label_column, date_c
     from .corpus import detect_format, load_corpus
 
     fmt = input_format or detect_format(path)
-    if fmt == "jsonl":
-        kwargs = dict(text_field=text_column, id_field=id_column or "id")
+    if fmt == "jsonl":      # an --id-column given must be in every record; else 'id' if present
+        kwargs = dict(text_field=text_column, id_column=id_column)
     else:
         kwargs = dict(text_column=text_column, id_column=id_column)
     corpus = load_corpus(path, format=fmt, label_column=label_column, date_column=date_column,

@@ -7,6 +7,7 @@ warning that names them; malformed rows in a table are errors that name the line
 
 from __future__ import annotations
 
+import codecs
 import csv
 import email
 import email.policy
@@ -16,6 +17,9 @@ import io
 import json
 import logging
 import os
+import re
+import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -29,6 +33,10 @@ DUPLICATE_ID_POLICIES = ("error", "first", "number")
 FOLDER_EXTENSIONS = (".txt", ".md", ".rst", ".html", ".htm", ".eml")
 _BINARY_SNIFF_BYTES = 8192
 csv.field_size_limit(2**31 - 1)
+#: What reading a file can raise besides decoding errors: OSError (also gzip.BadGzipFile),
+#: EOFError (a truncated .gz) and zlib.error (damaged deflate data inside a .gz).
+READ_ERRORS = (OSError, EOFError, zlib.error)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")   # a JSON escape of a UTF-16 surrogate
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ def detect_format(path) -> str:
                  ".ndjson": "jsonl", ".json": "jsonl", ".txt": "lines"}
     if suffix not in by_suffix:
         raise InputError(f"{path}: cannot tell the corpus format from '{suffix or path.name}'; "
-                         f"pass --format with one of {', '.join(FORMATS)}")
+                         f"pass --input-format with one of {', '.join(FORMATS)}")
     return by_suffix[suffix]
 
 
@@ -101,12 +109,18 @@ def load_corpus(path, *, format=None, text_column="text", id_column=None, label_
         them optionally gzip-compressed (``.gz``).
     format : {'folder', 'csv', 'tsv', 'jsonl', 'lines'}, optional
         Overrides the format detected from the path.
-    text_column, id_column, label_column, date_column : str, optional
-        Column names for CSV/TSV. Without an id column, ids are ``file:line``.
+    text_column : str
+        Column of a CSV/TSV file holding the text.
+    id_column, label_column, date_column : str, optional
+        Columns of a CSV/TSV file, or fields of a JSONL file: an unknown column is an error,
+        and so is a JSONL record without the id field (label and date fields may be left out
+        of some records, not of all). Without an id column, ids are ``file:line`` (JSONL:
+        the ``id_field`` of the records that have it).
     text_field, id_field : str
-        Field names for JSONL (a label field may be given with ``label_column``).
+        Field of each JSONL record holding the text, and the field used for ids in records
+        that have it (when no ``id_column`` is given).
     encoding : str
-        Text encoding of the files.
+        Text encoding of the files; a UTF-8 byte-order mark is dropped.
     duplicate_ids : {'error', 'first', 'number'}
         What to do when an id occurs again: stop with an error naming it, keep only the
         first document with that id (later ones are skipped with a warning), or keep all and
@@ -119,8 +133,8 @@ def load_corpus(path, *, format=None, text_column="text", id_column=None, label_
     Raises
     ------
     InputError
-        Missing path, unknown column, malformed row (named by line), duplicate id, or no
-        usable document at all.
+        Missing, unreadable or damaged (``.gz``) file, unknown encoding, unknown column,
+        malformed row or record (named by line), duplicate id, or no usable document at all.
 
     Examples
     --------
@@ -130,11 +144,12 @@ def load_corpus(path, *, format=None, text_column="text", id_column=None, label_
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    text_encoding(encoding)
     fmt = format or detect_format(path)
     skipped = []
     if fmt == "folder":
         if not path.is_dir():
-            raise InputError(f"{path}: --format folder needs a folder")
+            raise InputError(f"{path}: --input-format folder needs a folder")
         docs = iter_folder(path, skipped, encoding=encoding)
     elif fmt in ("csv", "tsv"):
         docs = iter_table(path, skipped, delimiter="," if fmt == "csv" else "\t",
@@ -142,8 +157,9 @@ def load_corpus(path, *, format=None, text_column="text", id_column=None, label_
                           label_column=label_column, date_column=date_column,
                           encoding=encoding)
     elif fmt == "jsonl":
-        docs = iter_jsonl(path, skipped, text_field=text_field, id_field=id_field,
-                          label_field=label_column, date_field=date_column, encoding=encoding)
+        docs = iter_jsonl(path, skipped, text_field=text_field, id_field=id_column or id_field,
+                          require_id=id_column is not None, label_field=label_column,
+                          date_field=date_column, encoding=encoding)
     elif fmt == "lines":
         docs = iter_lines(path, skipped, encoding=encoding)
     else:
@@ -153,8 +169,8 @@ def load_corpus(path, *, format=None, text_column="text", id_column=None, label_
                          + ", ".join(DUPLICATE_ID_POLICIES))
     try:
         documents = _unique(docs, path, duplicate_ids, skipped)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot read ({exc}); is it a damaged or non-gzip .gz file?") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: {read_problem(exc)}") from None
     if not documents:
         raise InputError(f"{path}: no readable documents found"
                          + (f" ({len(skipped)} skipped)" if skipped else ""))
@@ -186,11 +202,38 @@ def _skip(skipped, source, reason):
 
 
 def open_text(path, encoding="utf-8"):
-    """Open a possibly gzip-compressed file for reading text with universal newlines."""
+    """Open a possibly gzip-compressed file for reading text with universal newlines.
+
+    A UTF-8 byte-order mark at the start is dropped (see :func:`text_encoding`).
+    """
     path = Path(path)
+    encoding = text_encoding(encoding)
     if path.name.lower().endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
     return open(path, encoding=encoding, newline="")
+
+
+def text_encoding(encoding) -> str:
+    """The codec to read ``encoding`` text with: ``utf-8-sig`` for UTF-8, so that a
+    byte-order mark (as Excel and Notepad write) is not read as part of the first line.
+
+    Raises InputError for an unknown encoding.
+    """
+    try:
+        name = codecs.lookup(encoding).name
+    except (LookupError, TypeError):
+        raise InputError(f"encoding={encoding!r} is not a known text encoding; pass e.g. "
+                         "utf-8 or latin-1") from None
+    return "utf-8-sig" if name == "utf-8" else encoding
+
+
+def read_problem(exc) -> str:
+    """Why a file cannot be read, for a message or a skip reason (``exc`` from
+    ``READ_ERRORS``): a damaged ``.gz`` is named as such."""
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return (f"cannot read it: the gzip data is damaged or truncated ({exc}); compress "
+                "the file again or get an intact copy")
+    return f"cannot read it ({getattr(exc, 'strerror', None) or exc})"
 
 
 def read_bytes(path) -> bytes:
@@ -204,9 +247,12 @@ def read_bytes(path) -> bytes:
 # -- folders -------------------------------------------------------------------------------
 
 def iter_folder(root, skipped, *, encoding="utf-8", extensions=FOLDER_EXTENSIONS):
-    """Yield one Document per readable file below ``root`` (sorted, recursive)."""
+    """Yield one Document per readable file below ``root`` (sorted, recursive).
+
+    Files and subfolders that cannot be read are recorded in ``skipped`` with the reason.
+    """
     root = Path(root)
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in walk_files(root, lambda folder, reason: _skip(skipped, folder, reason)):
         kind = _file_kind(path, extensions)
         if kind is None:
             continue
@@ -214,6 +260,22 @@ def iter_folder(root, skipped, *, encoding="utf-8", extensions=FOLDER_EXTENSIONS
         doc = read_file_document(path, rel, skipped, kind=kind, encoding=encoding)
         if doc is not None:
             yield doc
+
+
+def walk_files(root, on_unreadable) -> list:
+    """Every file below the folder ``root``, recursively, sorted as paths.
+
+    Symlinked folders are not followed. ``on_unreadable(folder, reason)`` is called for each
+    folder that cannot be listed (e.g. no permission), which would otherwise be left out
+    without a word.
+    """
+    def failed(exc):
+        on_unreadable(exc.filename, f"cannot read folder ({exc.strerror or exc})")
+
+    found = []
+    for folder, _, names in os.walk(root, onerror=failed):
+        found.extend(p for p in (Path(folder, name) for name in names) if p.is_file())
+    return sorted(found)
 
 
 def _file_kind(path, extensions):
@@ -229,12 +291,14 @@ def read_file_document(path, doc_id, skipped, *, kind=None, encoding="utf-8"):
     kind = kind or _file_kind(Path(path), FOLDER_EXTENSIONS) or ".txt"
     try:
         raw = read_bytes(path)
-    except (OSError, EOFError) as exc:
-        _skip(skipped, path, f"cannot read ({exc.__class__.__name__}: {exc})")
+    except READ_ERRORS as exc:
+        _skip(skipped, path, read_problem(exc))
         return None
     if b"\x00" in raw[:_BINARY_SNIFF_BYTES]:
         _skip(skipped, path, "binary file")
         return None
+    if raw.startswith(codecs.BOM_UTF8) and text_encoding(encoding) == "utf-8-sig":
+        raw = raw[len(codecs.BOM_UTF8):]
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -340,6 +404,8 @@ def iter_table(path, skipped, *, delimiter=",", text_column="text", id_column=No
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid {encoding} text near byte {exc.start}; "
                          "convert it or pass the right encoding") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: {read_problem(exc)}") from None
 
 
 def _row_document(row, index, fallback_id):
@@ -353,26 +419,30 @@ def _row_document(row, index, fallback_id):
 
 # -- JSON lines ----------------------------------------------------------------------------
 
-def iter_jsonl(path, skipped, *, text_field="text", id_field="id", label_field=None,
-               date_field=None, encoding="utf-8"):
-    """Yield one Document per JSON object line; ids from ``id_field`` or ``file:line``."""
+def iter_jsonl(path, skipped, *, text_field="text", id_field="id", require_id=False,
+               label_field=None, date_field=None, encoding="utf-8"):
+    """Yield one Document per JSON object line; ids from ``id_field`` or ``file:line``.
+
+    With ``require_id`` (an id field the user named), every record must have ``id_field``;
+    without it, records lacking the field get ``file:line``. A label or date field, when
+    given, is metadata of the records that have it (not null); if no record has it, that is
+    an error (a misspelled field name), as an unknown column of a CSV file is.
+    """
     name = Path(path).name
+    required = [("text", text_field), ("id", id_field if require_id else None)]
+    unseen = {f: option for option, f in (("label", label_field), ("date", date_field)) if f}
     try:
         with open_text(path, encoding) as f:
             for line_no, line in enumerate(f, start=1):
                 if not line.strip():
                     continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{path} line {line_no}: not valid JSON ({exc.msg}); "
-                                     "each line must be one JSON object") from None
-                if not isinstance(obj, dict):
-                    raise InputError(f"{path} line {line_no}: expected a JSON object, "
-                                     f"found {type(obj).__name__}")
-                if text_field not in obj:
-                    raise InputError(f"{path} line {line_no}: no field '{text_field}' "
-                                     f"(--text-field); fields are: {', '.join(obj)}")
+                obj, problem = json_record(line)
+                if problem is None:
+                    problem = _missing_field(obj, required)
+                if problem is not None:
+                    raise InputError(f"{path} line {line_no}: {problem}")
+                if unseen:
+                    unseen = {f: option for f, option in unseen.items() if f not in obj}
                 text = obj[text_field]
                 if not isinstance(text, str) or not text.strip():
                     _skip(skipped, f"{path} line {line_no}", "empty text")
@@ -385,6 +455,48 @@ def iter_jsonl(path, skipped, *, text_field="text", id_field="id", label_field=N
                 yield Document(doc_id, text, meta)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid {encoding} text near byte {exc.start}") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: {read_problem(exc)}") from None
+    if unseen:
+        missing, option = next(iter(unseen.items()))
+        raise InputError(f"{path}: no record has the field '{missing}' (--{option}-column); "
+                         "check its spelling")
+
+
+def json_record(line):
+    """``(object, None)`` for a line holding one JSON object, else ``(None, why not)``.
+
+    Besides syntax errors this refuses what ``json`` accepts but cannot be used: a number of
+    more than 4300 digits, nesting deeper than the recursion limit, and strings with an
+    unpaired UTF-16 surrogate escape (they cannot be written out as UTF-8 later).
+    """
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON ({exc.msg}); each line must be one JSON object"
+    except ValueError:                 # an integer longer than sys.get_int_max_str_digits()
+        return None, (f"a number in it has more than {sys.get_int_max_str_digits()} digits; "
+                      "write it as a string")
+    except RecursionError:
+        return None, "the JSON is nested too deeply to read"
+    if not isinstance(obj, dict):
+        return None, f"expected a JSON object, found {type(obj).__name__}"
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return None, ("a string holds an unpaired surrogate escape (\\ud800-\\udfff); "
+                          "fix the text's encoding")
+    return obj, None
+
+
+def _missing_field(obj, required):
+    """Why ``obj`` lacks one of the ``(option, field)`` pairs that is not None, or None."""
+    for option, field in required:
+        if field is not None and field not in obj:
+            return (f"no field '{field}' (--{option}-column); fields are: "
+                    + ", ".join(map(str, obj)))
+    return None
 
 
 # -- one document per line -----------------------------------------------------------------
@@ -400,3 +512,5 @@ def iter_lines(path, skipped, *, encoding="utf-8"):
                     yield Document(f"{name}:{line_no}", text)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid {encoding} text near byte {exc.start}") from None
+    except READ_ERRORS as exc:
+        raise InputError(f"{path}: {read_problem(exc)}") from None

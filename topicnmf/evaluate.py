@@ -25,6 +25,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import factorize as fz
+from . import validate
 from .errors import InputError
 from .quality import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
                       topic_diversity, topic_stability, topic_uniqueness)
@@ -37,6 +38,8 @@ __all__ = ["DIVERSITY_TOP", "Evaluation", "FitJournal", "KChoice", "TopicQuality
 DIVERSITY_TOP = 25        # diversity is computed on the top 25 terms (Dieng et al. 2020)
 JOURNAL_VERSION = 2       # of choose_k's journal of finished fits
 SAMPLE_FRACTION = 0.8     # documents per stability run (Greene et al. 2014 use 0.8)
+MAX_K_CANDIDATES = 1000   # parse_k_range: more candidates is a typo, not a plan (runs+1 fits each)
+MAX_K = 5000              # parse_k_range: W and H are dense; at k=5000 H of 64k documents is 2.6 GB
 
 
 @dataclass(frozen=True)
@@ -264,13 +267,11 @@ class FitJournal:
         self.journal.close()
 
 
-def _check_common(top, runs, sample_fraction, jobs):
+def _check_common(top, runs, sample_fraction, jobs, random_state):
     for name, value, low in (("top", top, 2), ("runs", runs, 0), ("jobs", jobs, 1)):
-        if not isinstance(value, (int, np.integer)) or value < low:
-            raise InputError(f"{name}={value!r} is invalid; pass an integer >= {low}")
-    if not isinstance(sample_fraction, (int, float)) or not 0 < sample_fraction <= 1:
-        raise InputError(f"sample_fraction={sample_fraction!r} is invalid; pass a number "
-                         "with 0 < sample_fraction <= 1")
+        validate.integer(value, name, low)
+    validate.real(sample_fraction, "sample_fraction", 0, 1, low_open=True)
+    validate.seed(random_state)
 
 
 # -- evaluate --------------------------------------------------------------------------------
@@ -311,7 +312,7 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
     [1.0, 1.0]
     """
     model._check_fitted()
-    _check_common(top, runs, sample_fraction, jobs)
+    _check_common(top, runs, sample_fraction, jobs, random_state)
     V = model.V_.tocsc()
     t = min(top, V.shape[0])
     if t < 2:
@@ -350,20 +351,33 @@ def parse_k_range(text) -> list:
     """
     text = str(text).strip()
     try:
-        if ":" in text:
-            parts = [int(p) for p in text.split(":")]
-            if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
-                raise ValueError
-            start, stop, step = (*parts, 1) if len(parts) == 2 else parts
-            ks = list(range(start, stop + 1, step))
-        else:
-            ks = [int(p) for p in text.split(",") if p.strip()]
+        parts = [int(p) for p in text.split(":" if ":" in text else ",") if p.strip()]
+        if ":" in text and (len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1)):
+            raise ValueError
     except ValueError:
         raise InputError(f"k range {text!r} is not understood; write start:stop:step "
                          "(e.g. 5:60:5), a list (4,8,12) or one number") from None
-    if not ks or min(ks) < 1:
+    if ":" in text:
+        start, stop, step = (*parts, 1) if len(parts) == 2 else parts
+        if stop >= start:      # the size is known without building the list
+            _check_k_bounds(text, start + (stop - start) // step * step,
+                            (stop - start) // step + 1)
+        parts = range(start, stop + 1, step)
+    if not parts or min(parts) < 1:
         raise InputError(f"k range {text!r} gives no positive k; e.g. 5:60:5")
-    return sorted(set(ks))
+    ks = sorted(set(parts))
+    _check_k_bounds(text, ks[-1], len(ks))
+    return ks
+
+
+def _check_k_bounds(text, high, count):
+    """Refuse a k range with too many candidates or a k above ``MAX_K``."""
+    if count > MAX_K_CANDIDATES:
+        raise InputError(f"k range {text!r} gives {count} candidates, more than the "
+                         f"{MAX_K_CANDIDATES} allowed (each is fitted runs + 1 times); use a "
+                         "larger step, e.g. 5:60:5")
+    if high > MAX_K:
+        raise InputError(f"k range {text!r} goes up to k={high}; choose k <= {MAX_K}")
 
 
 def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
@@ -406,15 +420,16 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     >>> [row["k"] for row in choice.rows()], choice.k in (1, 2)
     ([1, 2], True)
     """
-    from .model import TopicModel, as_documents
+    from .model import TopicModel, as_documents, check_params
 
     ks = parse_k_range(ks) if isinstance(ks, str) else sorted(set(ks))
-    _check_common(top, runs, sample_fraction, jobs)
+    _check_common(top, runs, sample_fraction, jobs, random_state)
     if runs < 1:
         raise InputError("runs=0: choosing k needs stability runs; pass runs >= 1")
-    if not ks or not all(isinstance(k, (int, np.integer)) and k >= 1 for k in ks):
+    if not ks or not all(validate.is_integer(k) and k >= 1 for k in ks):
         raise InputError(f"ks={ks!r}: pass positive integers, e.g. parse_k_range('5:60:5')")
     estimator = estimator if estimator is not None else TopicModel(random_state=random_state)
+    check_params({**estimator.get_params(), "n_topics": ks[-1]})
     if estimator.seed_topics:
         raise InputError("choose_k does not take seed topics; choose k without them, then "
                          "fit with the seed topics")

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from . import validate
 from .errors import InputError
 
 _EPS = np.finfo(np.float32).eps   # denominator guard, as in scikit-learn's multiplicative updates
@@ -63,17 +64,9 @@ def _check_inputs(V, mask):
 
 
 def _check_params(n_components, max_iter, tol):
-    def is_int(x):
-        return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-    if not is_int(n_components) or n_components < 1:
-        raise InputError(f"n_components={n_components!r} is not a positive integer; pass the "
-                         "rank k >= 1")
-    if not is_int(max_iter) or max_iter < 1:
-        raise InputError(f"max_iter={max_iter!r} is not a positive integer; pass e.g. 500")
-    if (not isinstance(tol, (int, float, np.integer, np.floating)) or not np.isfinite(tol)
-            or tol < 0):
-        raise InputError(f"tol={tol!r} is not a non-negative number; pass e.g. 1e-5")
+    validate.integer(n_components, "n_components", 1)
+    validate.integer(max_iter, "max_iter", 1)
+    validate.real(tol, "tol", 0)
 
 
 def _initial(V, M, n_components, init, random_state):

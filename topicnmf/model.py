@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import factorize as fz
+from . import validate
 from .corpus import Corpus, Document
 from .errors import InputError, NotFittedError
 from .preprocess import Preprocessor, parse_ngram_range, read_stop_words
@@ -177,8 +178,9 @@ class TopicModel:
         -------
         self
         """
+        check_params(self.get_params())
         docs = as_documents(documents)
-        if isinstance(self.n_topics, (int, np.integer)) and self.n_topics > len(docs):
+        if self.n_topics > len(docs):
             raise InputError(f"k={self.n_topics} is larger than the number of documents "
                              f"({len(docs)}); choose k <= {len(docs)}")
         seed_topics = check_seed_topics(self.seed_topics, self.n_topics) if self.seed_topics else {}
@@ -220,6 +222,7 @@ class TopicModel:
             pseudo-documents). :meth:`fit` recomputes ``H_`` by projection anyway.
         n_iter : int
         """
+        check_params(self.get_params())
         if mask is not None:
             from .masked import masked_nmf
 
@@ -456,6 +459,24 @@ class TopicModel:
         """Load a model saved with :meth:`save`; ModelFormatError if missing or damaged."""
         from .persist import load_model
         return load_model(path)
+
+
+def check_params(params) -> dict:
+    """Check the numeric settings of a TopicModel (its :meth:`~TopicModel.get_params`).
+
+    Returns ``params`` unchanged; raises InputError naming the first unusable one, e.g.
+    ``tol=nan: must be a finite number > 0``. The other settings (solver, loss, init, seed
+    topics, n-grams) are checked where they are used.
+    """
+    validate.integer(params["n_topics"], "n_topics", 1)
+    validate.integer(params["max_iter"], "max_iter", 1, optional=True)
+    validate.real(params["tol"], "tol", 0, low_open=True)
+    validate.seed(params["random_state"])
+    validate.document_frequency(params["min_df"], "min_df", zero=True)
+    validate.document_frequency(params["max_df"], "max_df")
+    validate.integer(params["max_features"], "max_features", 1, optional=True)
+    validate.real(params["seed_weight"], "seed_weight", 0)
+    return params
 
 
 def _build_reconstruction(W, H):

@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from . import validate
 from .errors import InputError
 
 KINDS = ("terms", "map", "documents", "heatmap", "shares")
@@ -91,6 +92,7 @@ def document_map_layout(H, max_documents=2000, random_state=0):
         Columns of ``H`` shown, ascending.
     xy : ndarray of shape (n, 2)
     """
+    validate.seed(random_state)
     S = document_shares(H)
     indices = np.flatnonzero(S.sum(axis=0) > 0)
     if indices.size > max_documents:

@@ -38,7 +38,7 @@ def read_stop_words(path) -> frozenset:
     """Read extra stop words from a file: one per line, ``#`` starts a comment."""
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")       # drops a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read stop words ({exc.__class__.__name__}); "
                          "expected a UTF-8 text file with one word per line") from None

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
+from . import validate
 from .errors import InputError
 
 __all__ = ["COVERAGE_SLACK", "DIVERSITY_FLOOR", "KScore", "average_jaccard", "match_topics", "npmi_coherence",
@@ -36,16 +37,6 @@ COVERAGE_SLACK = 0.05  # recommend_k: leaving this much more of the corpus unexp
 
 
 # -- validation ------------------------------------------------------------------------------
-
-def _is_int(x):
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-
-def _positive_int(x, name):
-    if not _is_int(x) or x < 1:
-        raise InputError(f"{name}={x!r} is invalid; pass a positive integer")
-    return int(x)
-
 
 def _top_terms(x, name="top_terms", n_terms=None, min_t=1):
     """``x`` as a validated int64 array (k × t) of distinct non-negative term indices per row."""
@@ -120,7 +111,7 @@ def top_term_indices(W, top=10):
     array([[1, 2],
            [2, 1]])
     """
-    top = _positive_int(top, "top")
+    top = validate.integer(top, "top", 1)
     try:
         W = np.array(W.toarray() if sp.issparse(W) else W, dtype=np.float64)
     except (TypeError, ValueError):
@@ -505,7 +496,7 @@ def stability_runs(fit_top_terms, V, *, n_runs=5, sample_fraction=0.8, random_st
     if not callable(fit_top_terms):
         raise InputError("fit_top_terms is not callable; pass a function V_subset -> k × t "
                          "top term indices")
-    n_runs = _positive_int(n_runs, "n_runs")
+    n_runs = validate.integer(n_runs, "n_runs", 1)
     try:
         fraction = float(sample_fraction)
     except (TypeError, ValueError):
@@ -569,7 +560,7 @@ def _field(row, name, i, default=None):
         raise InputError(f"table row {i} has no {name!r}; give every row k, coherence, "
                          "diversity and stability") from None
     if name == "k":
-        if not _is_int(value) or value < 1:
+        if not validate.is_integer(value) or value < 1:
             raise InputError(f"table row {i} has k={value!r}; pass a positive integer")
         return int(value)
     try:

@@ -62,7 +62,7 @@ def read_seed_topics(path) -> dict:
     """
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")       # a byte-order mark is not part of the JSON
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read seed topics ({exc.__class__.__name__}); "
                          "expected a UTF-8 .json or .toml file") from None
@@ -79,7 +79,22 @@ def read_seed_topics(path) -> dict:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg}); expected "
                              '{"Billing": ["refund", "invoice"], ...}') from None
+        except (ValueError, RecursionError):     # a number of 4300+ digits, absurd nesting
+            raise InputError(f"{path}: not usable JSON (a number too long or nesting too "
+                             'deep); expected {"Billing": ["refund", "invoice"], ...}') from None
+        if "\\u" in text and not _encodable(data):
+            raise InputError(f"{path}: a string holds an unpaired surrogate escape "
+                             "(\\ud800-\\udfff); fix the words' encoding")
     return check_seed_topics(data, source=str(path))
+
+
+def _encodable(data) -> bool:
+    """Whether ``data`` can be written as UTF-8 JSON (not so with lone surrogates)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_seed_topics(seed_topics, n_topics=None, source="seed_topics") -> dict:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .corpus import json_record
 from .errors import InputError
 from .export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
 from .reconstruction import top_n
@@ -86,6 +87,10 @@ class Tagger:
 
     def __init__(self, model, settings=None):
         model._check_fitted()
+        if model.mode != "text":
+            raise InputError("tag and assign need a model fitted on texts; this one was fitted "
+                             "on an items × people matrix (fit --matrix): use segments, "
+                             "recommend or target with it")
         self.model = model
         self.settings = settings or TagSettings()
         self.W = model.W_
@@ -254,6 +259,11 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     lines : iterable of str
         E.g. ``sys.stdin``. JSONL: one object per line with a ``text_column`` field (and an
         ``id`` field/column, or ``id_column``). CSV: a header row, then one record per row.
+        A byte-order mark at the start is dropped.
+    id_column : str, optional
+        The id field/column every record must have (a JSONL record without it is invalid;
+        a CSV header without it is an error). By default ``id`` where present, else
+        ``stdin:LINE``.
     input_format : {'jsonl', 'csv'}, optional
         By default JSONL if the first non-blank line starts with ``{``, else CSV.
     settings : TagSettings, optional
@@ -270,7 +280,7 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     ...     print(row["label"])
     """
     tagger, rows = Tagger(model, settings), RowMaker(model)
-    lines = iter(lines)
+    lines = _without_bom(lines)
     first = ""
     for first in lines:
         if first.strip():
@@ -279,7 +289,7 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
         return                                        # empty input: nothing to assign
     fmt = input_format or ("jsonl" if first.lstrip().startswith("{") else "csv")
     if fmt == "jsonl":
-        records = _jsonl_records(_chain(first, lines), text_column, id_column or "id")
+        records = _jsonl_records(_chain(first, lines), text_column, id_column)
     elif fmt == "csv":
         records = _csv_records(_chain(first, lines), text_column, id_column)
     else:
@@ -292,23 +302,37 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
         yield {"line": line_no, **rows.tag_row(record)}
 
 
+def _without_bom(lines):
+    """``lines`` with a byte-order mark (U+FEFF) dropped from the start of the first one;
+    undecodable input (e.g. Latin-1 bytes on a UTF-8 stdin) is an InputError."""
+    done = 0
+    try:
+        for line in lines:
+            yield line[1:] if done == 0 and line.startswith("\ufeff") else line
+            done += 1
+    except UnicodeDecodeError as exc:
+        raise InputError(f"input after line {done}: not valid {exc.encoding} text; convert "
+                         "it to UTF-8") from None
+
+
 def _chain(first, rest):
     if first.strip():
         yield first
     yield from rest
 
 
-def _jsonl_records(lines, text_field, id_field):
+def _jsonl_records(lines, text_field, id_column):
+    id_field = id_column or "id"
     for line_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield line_no, None, None, f"not valid JSON ({exc.msg})"
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get(text_field), str):
-            yield line_no, None, None, f"no text field '{text_field}'"
+        obj, problem = json_record(line)
+        if problem is None and not isinstance(obj.get(text_field), str):
+            problem = f"no text field '{text_field}'"
+        if problem is None and id_column is not None and id_column not in obj:
+            problem = f"no id field '{id_column}' (--id-column)"
+        if problem is not None:
+            yield line_no, None, None, problem
             continue
         raw = obj.get(id_field)
         yield line_no, str(raw) if raw not in (None, "") else f"stdin:{line_no}", obj[text_field], None

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import FOLDER_EXTENSIONS
+from .corpus import FOLDER_EXTENSIONS, walk_files
 from .errors import InputError
 from .files import naming, open_lock, write_atomic
+
+logger = logging.getLogger("topicnmf")
 
 STATE_NAME = ".tag-state.jsonl"
 LOCK_NAME = ".tag-state.lock"
@@ -46,19 +49,26 @@ def _suffix(path: Path) -> str:
     return os.path.splitext(name[:-3] if name.endswith(".gz") else name)[1]
 
 
-def list_inputs(paths) -> list:
+def list_inputs(paths, unreadable=None) -> list:
     """Every input file below ``paths`` (folders recursively, sorted), in a stable order.
 
     A folder contributes its ``.txt .md .rst .html .htm .eml`` files (ids: path relative to
     the folder); a file given directly is a loose document (id: the path as given) or, for
-    ``.csv .tsv .jsonl`` (optionally ``.gz``), a table of documents.
+    ``.csv .tsv .jsonl`` (optionally ``.gz``), a table of documents. A subfolder that cannot
+    be listed is logged as a warning and, if ``unreadable`` is a list, appended to it as
+    ``(folder, reason)``.
     """
+    def skip(folder, reason):
+        logger.warning("skipped %s: %s", folder, reason)
+        if unreadable is not None:
+            unreadable.append((str(folder), reason))
+
     out, seen = [], set()
     for given in paths:
         root = Path(given)
         if root.is_dir():
-            found = [(p, p.relative_to(root).as_posix()) for p in sorted(root.rglob("*"))
-                     if p.is_file() and _suffix(p) in FOLDER_EXTENSIONS]
+            found = [(p, p.relative_to(root).as_posix()) for p in walk_files(root, skip)
+                     if _suffix(p) in FOLDER_EXTENSIONS]
         elif root.is_file():
             if _suffix(root) not in FOLDER_EXTENSIONS and _suffix(root) not in TABLE_SUFFIXES:
                 raise InputError(f"{root}: cannot tag a '{_suffix(root) or root.name}' file; "

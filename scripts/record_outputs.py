@@ -34,7 +34,7 @@ TOPICNMF = [sys.executable, "-m", "topicnmf.cli"]
 #: One call of every verb and output format beyond the README's examples ($S: scratch folder).
 VERBS = [
     "topicnmf fit corpora/tickets.csv.gz --id-column id --label-column section "
-    "--date-column date -k 8 --seed 3 -o $S/v",
+    "-k 8 --seed 3 -o $S/v",
     "topicnmf topics $S/v --format csv",
     "topicnmf topics $S/v --format json --top 3",
     "topicnmf topics $S/v --format jsonl --top 2",
@@ -66,17 +66,29 @@ KEPT_SUFFIXES = (".csv", ".jsonl", ".html", ".svg")
 
 
 def readme_commands(readme: Path, shared: bool) -> list:
-    """The ``$ ...`` lines of README.md's code blocks, in order."""
-    commands, in_block = [], False
+    """The ``$ ...`` lines of README.md's code blocks, in order. ``$ cat FILE`` shows a file
+    the reader is meant to have: it is written from the lines the README shows after it."""
+    commands, in_block, shown = [], False, None
     for line in readme.read_text("utf-8").splitlines():
         if line.startswith("```"):
-            in_block = not in_block
+            in_block, shown = not in_block, None
             continue
         if in_block and line.startswith("$ "):
-            command = line[2:]
+            command = line[2:].replace("/tmp/", "$S/")
+            shown = None
+            if command.startswith("cat ") and command.endswith(".json"):
+                shown = []
+                commands.append((command[4:], shown))
             if shared or "../shared" not in command:
-                commands.append(command.replace("/tmp/", "$S/"))
-    return commands
+                commands.append(command)
+        elif shown is not None:
+            shown.append(line)
+    return [f"test -e {c[0]} || printf '%s\\n' {_quote(c[1])} > {c[0]}"
+            if isinstance(c, tuple) else c for c in commands]
+
+
+def _quote(lines) -> str:
+    return " ".join("'" + line.replace("'", "'\\''") + "'" for line in lines)
 
 
 def record(outdir: Path, shared: bool) -> int:

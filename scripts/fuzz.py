@@ -4,8 +4,8 @@
 Each property gets ``--cases / number of properties`` examples, run in rounds: hypothesis stops
 generating soon after its first failure, so after each round the failures found are reported,
 marked known (they then pass) and the next round, with the next seed, looks for new ones until
-the property's cases are used up. Prints one row per property (cases executed incl. shrinking,
-seconds, distinct failures) and then each failure: exception, where raised, and the minimal
+the property's cases (generated examples) are used up. Prints one row per property (cases,
+runs of the property body incl. shrinking, seconds, distinct failures) and then each failure: exception, where raised, and the minimal
 failing input hypothesis found. Exit status 0 without failures, 1 otherwise.
 
     python scripts/fuzz.py --cases 2000 --seed 1
@@ -14,6 +14,7 @@ failing input hypothesis found. Exit status 0 without failures, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import sys
 import time
@@ -35,7 +36,8 @@ def main(argv=None):
                         help="rounds at most per property (default 20)")
     args = parser.parse_args(argv)
 
-    from hypothesis import seed, settings
+    from hypothesis import settings
+    from hypothesis.statistics import collector
 
     import fuzzing
     import test_fuzz
@@ -51,15 +53,21 @@ def main(argv=None):
     large = settings.get_profile("fuzz-large")
     test_fuzz.base_models()                         # fitted once, outside the timings
 
-    rows, failures = [], []
+    rows, failures, generated = [], [], collections.Counter()
     for name, test in tests.items():
+        def count_generated(stats, name=name):
+            generated[name] += len(stats.get("generate-phase", {}).get("test-cases", []))
+
         start, found, rounds = time.perf_counter(), 0, 0
-        while fuzzing.COUNTS[name] < per_test and rounds < args.rounds:
-            left = per_test - fuzzing.COUNTS[name]
-            run = seed(args.seed + rounds)(settings(large, max_examples=left)(test))
+        while generated[name] < per_test and rounds < args.rounds:
+            left = per_test - generated[name]
+            # What @settings and @seed set; assigned directly as they refuse to redecorate.
+            test._hypothesis_internal_use_settings = settings(large, max_examples=left)
+            test._hypothesis_internal_use_seed = args.seed * 1000 + rounds
             rounds += 1
             try:
-                run()
+                with collector.with_value(count_generated):
+                    test()
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:                            # noqa: BLE001
@@ -71,17 +79,19 @@ def main(argv=None):
                         found += 1
             else:
                 break                                               # all cases passed
-        rows.append((name, fuzzing.COUNTS[name], time.perf_counter() - start, found))
-        print(f"{name}: {fuzzing.COUNTS[name]} cases, {rows[-1][2]:.0f} s, {found} failure(s)",
-              file=sys.stderr, flush=True)
+        rows.append((name, generated[name], fuzzing.COUNTS[name], time.perf_counter() - start,
+                     found))
+        print(f"{name}: {generated[name]} cases ({fuzzing.COUNTS[name]} runs), "
+              f"{rows[-1][3]:.0f} s, {found} failure(s)", file=sys.stderr, flush=True)
 
-    total_cases = sum(r[1] for r in rows)
-    total_seconds = sum(r[2] for r in rows)
-    print(f"\n{'property':<16} {'cases':>7} {'seconds':>8} {'failures':>8}")
-    for name, cases, seconds, found in rows:
-        print(f"{name:<16} {cases:>7} {seconds:>8.1f} {found:>8}")
-    print(f"{'total':<16} {total_cases:>7} {total_seconds:>8.1f} {len(failures):>8}"
-          f"   ({total_cases / max(total_seconds, 1e-9):.1f} cases/s)")
+    total_cases, total_runs = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    total_seconds = sum(r[3] for r in rows)
+    print("\ncases: examples generated; runs: property bodies executed (cases, shrinking)")
+    print(f"{'property':<16} {'cases':>7} {'runs':>7} {'seconds':>8} {'failures':>8}")
+    for name, cases, runs, seconds, found in rows:
+        print(f"{name:<16} {cases:>7} {runs:>7} {seconds:>8.1f} {found:>8}")
+    print(f"{'total':<16} {total_cases:>7} {total_runs:>7} {total_seconds:>8.1f} "
+          f"{len(failures):>8}   ({total_runs / max(total_seconds, 1e-9):.1f} runs/s)")
     outcomes = ", ".join(f"{cmd} {code}: {n}" for (cmd, code), n in
                          sorted(fuzzing.OUTCOMES.items(), key=str))
     print(f"\noutcomes (command exit-status: runs): {outcomes}")

@@ -18,10 +18,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import click
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from topicnmf.cli import main
 from fuzzing import (COUNTS, PURCHASES, REPO, TICKETS, check, encoded, file_bytes, gzipped,
                      json_values, number_text, real_texts, report, run_cli, small_number_text)
 
@@ -368,8 +370,8 @@ def test_model_files(data):
 CELLS = ["0", "1", "2", "2.5", "1e308", "-1e308", "1.7976931348623157e308", "1e309", "-0",
          "nan", "NaN", "inf", "-inf", "1e-320", "5e-324", "", " ", "abc", '"1"', "-1",
          "0x1", "1_0", "\u0663", "9" * 400, "1,5", "1e-300", "\x00"]
-cells = st.one_of(st.sampled_from(CELLS), st.floats().map(repr),
-                  st.integers(-10, 10**20).map(str), st.text(max_size=4))
+cells = st.one_of(st.sampled_from(CELLS), st.sampled_from(CELLS), st.sampled_from(CELLS),
+                  st.floats().map(repr), st.integers(-10, 10**20).map(str), st.text(max_size=4))
 names = st.one_of(st.sampled_from(["Ann", "Ben", "Ann", "", " ", '"q"', "é", "a,b", "\x00"]),
                   st.text(min_size=1, max_size=4))
 
@@ -402,7 +404,9 @@ def test_matrix_cells(data):
     COUNTS["matrix_cells"] += 1
     with tempfile.TemporaryDirectory(dir=workdir()) as tmp:
         tmp = Path(tmp)
-        raw = data.draw(encoded(data.draw(matrix_csv(), label="table")), label="bytes")
+        raw = data.draw(matrix_csv(), label="table").encode("utf-8", "surrogatepass")
+        if data.draw(st.integers(0, 3)) == 0:
+            raw = data.draw(encoded(raw.decode("utf-8", "replace")), label="encoded")
         path = tmp / "m.csv"
         if data.draw(st.integers(0, 4)) == 0:
             raw, path = data.draw(gzipped(raw), label="gzip"), tmp / "m.csv.gz"
@@ -422,31 +426,63 @@ def test_matrix_cells(data):
 
 # --- option values -------------------------------------------------------------------------
 
-#: command → (arguments before the options (M = a text model, C = a tiny corpus),
-#:            numeric options; options marked * only get small values (large = slow))
+#: Valid arguments of each command run (M: a text model, C: a tiny corpus, OUT: a new path).
 COMMANDS = {
-    "fit": (["fit", "C", "--id-column", "id", "-o", "OUT", "-k", "2", "--min-df", "1"],
-            ["-k", "--max-df", "--min-df", "--seed", "--seed-weight", "--max-iter",
-             "--max-features", "--ngrams"]),
-    "fit-matrix": (["fit", "--matrix", PURCHASES, "-o", "OUT", "-k", "2"],
-                   ["-k", "--seed", "--max-iter"]),
-    "topics": (["topics", "M"], ["--top"]),
-    "segments": (["segments", "M"], ["--threshold", "--top"]),
-    "recommend": (["recommend", "M", "ID"], ["--top"]),
-    "similar": (["similar", "M", "ID"], ["--blend", "--threshold", "--top"]),
-    "target": (["target", "M"], ["--topic", "--budget"]),
-    "label": (["label", "M"], ["TOPIC"]),
-    "choose-k": (["choose-k", "C", "--id-column", "id", "--k", "2", "--runs", "1",
-                  "--min-df", "1"],
-                 ["--k*", "--runs*", "--sample", "--top", "--seed", "--max-df", "--min-df",
-                  "--max-iter", "--max-features"]),
-    "evaluate": (["evaluate", "M", "--runs", "0"], ["--runs*", "--sample", "--top", "--seed"]),
-    "tag": (["tag", "C", "--model", "M", "-o", "OUT"],
-            ["--threshold", "--min-share", "--max-error", "--top-terms", "--batch-size"]),
-    "assign": (["assign", "--model", "M"],
-               ["--threshold", "--min-share", "--max-error", "--top-terms"]),
-    "plot": (["plot", "M", "-o", "OUT.svg"], ["--topic", "--top*", "--max-map-documents*"]),
+    "fit": ["fit", "C", "--id-column", "id", "-o", "OUT", "-k", "2", "--min-df", "1"],
+    "fit --matrix": ["fit", "--matrix", PURCHASES, "-o", "OUT", "-k", "2"],
+    "topics": ["topics", "M"],
+    "segments": ["segments", "M"],
+    "recommend": ["recommend", "M", "ID"],
+    "similar": ["similar", "M", "ID"],
+    "target": ["target", "M", "--topic", "0"],
+    "label": ["label", "M"],
+    "choose-k": ["choose-k", "C", "--id-column", "id", "--k", "2", "--runs", "1", "--min-df",
+                 "1"],
+    "evaluate": ["evaluate", "M", "--runs", "0"],
+    "tag": ["tag", "C", "--model", "M", "-o", "OUT"],
+    "assign": ["assign", "--model", "M"],
+    "plot": ["plot", "M", "-o", "OUT.svg"],
 }
+#: Parameters whose large valid values only make a run slow: they get small values.
+SMALL = {"runs", "k_range", "plot top", "plot max_map_documents"}
+#: Text options that hold numbers.
+NUMERIC_TEXT = {"ngram_range", "k_range"}
+
+
+def numeric_params(command):
+    """The numeric options (and int arguments) of a CLI command, read from click (not --jobs)."""
+    params = []
+    for param in main.commands[command].params:
+        numeric = isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType))
+        if param.name != "jobs" and (numeric or param.name in NUMERIC_TEXT):
+            params.append(param)
+    return params
+
+
+#: Every (command, numeric parameter) pair: the first option of an example is drawn from these.
+OPTIONS = [(name, param) for name in sorted(COMMANDS)
+           for param in numeric_params(COMMANDS[name][0])]
+special_ints = st.sampled_from([-1, 0, 1, 2, 3, 2**31, 2**32, 2**63, -2**63, 10**30])
+ints = st.one_of(special_ints, special_ints, st.integers()).map(str)
+special_floats = st.sampled_from(["nan", "inf", "-inf", "1e309", "-0", "1e-320", "1e308", "-1",
+                                  "0", "1", "2", "0.5"])
+floats = st.one_of(special_floats, special_floats, special_floats, special_floats,
+                   st.floats().map(repr), st.floats(0, 1).map(repr))
+small_ints = st.integers(-2, 3).map(str)
+
+
+def param_values(command, param):
+    """Values typed for ``param``: 3/4 of its type (extremes included), 1/4 any text."""
+    if param.name in SMALL or f"{command} {param.name}" in SMALL:
+        return st.one_of(small_ints, small_ints, small_number_text)
+    if isinstance(param.type, click.types.IntParamType):
+        typed = ints
+    elif isinstance(param.type, click.types.FloatParamType):
+        typed = floats
+    else:
+        typed = st.one_of(small_ints, st.tuples(small_ints, small_ints).map("-".join),
+                          st.tuples(small_ints, small_ints, small_ints).map(":".join))
+    return st.one_of(typed, typed, typed, number_text)
 
 
 @given(st.data())
@@ -455,27 +491,28 @@ def test_option_values(data):
     COUNTS["option_values"] += 1
     with tempfile.TemporaryDirectory(dir=workdir()) as tmp:
         tmp = Path(tmp)
-        command = data.draw(st.sampled_from(sorted(COMMANDS)), label="command")
-        base, options = COMMANDS[command]
-        needs_model = "M" in base
-        model, doc_id, _ = model_copy(tmp) if needs_model else (None, None, None)
+        name, first = data.draw(st.sampled_from(OPTIONS), label="command, option")
+        base = COMMANDS[name]
+        command = base[0]
+        model, doc_id, _ = model_copy(tmp) if "M" in base else (None, None, None)
         corpus = tickets_csv(40)
         subs = {"M": model, "C": corpus, "OUT": tmp / "out", "OUT.svg": tmp / "out.svg",
                 "ID": doc_id}
         args = [subs.get(a, a) if isinstance(a, str) else a for a in base]
-        chosen = data.draw(st.lists(st.sampled_from(options), min_size=1, max_size=3,
-                                    unique=True), label="options")
-        for option in chosen:
-            small = option.endswith("*")
-            value = data.draw(small_number_text if small else number_text, label=option)
-            if option == "TOPIC":
-                args += ["--", value, "x"]
+        params = [first] + data.draw(st.lists(st.sampled_from(numeric_params(command)),
+                                              max_size=1), label="more options")
+        params = list(dict.fromkeys(params))
+        positional = []
+        for param in params:
+            value = data.draw(param_values(command, param), label=param.name)
+            if isinstance(param, click.Argument):
+                positional.append(value)
             else:
-                args += [f"{option.rstrip('*')}={value}"]
-        if command == "label" and not chosen:
-            args += ["0", "x"]
+                args.append(f"{max(param.opts, key=len)}={value}")
+        if command == "label":
+            args += ["--", *(positional or ["0"]), "x"]
         stdin = '{"id": "n1", "text": "printer paper jam"}\n' if command == "assign" else None
-        check(args, inputs=[corpus] + ([model] if needs_model and command != "label" else []),
+        check(args, inputs=[corpus] + ([model] if model and command != "label" else []),
               input=stdin)
 
 

@@ -11,6 +11,7 @@ import functools
 import logging
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -42,7 +43,7 @@ class _Group(click.Group):
                 sys.stdout.flush()
             return result
         except TopicNMFError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -53,7 +54,7 @@ class _Group(click.Group):
                 ctx.exit(0)
             if exc.filename == STDOUT:
                 _silence_stdout()
-            click.echo(f"Error: {describe_os_error(exc)}", err=True)
+            click.echo(f"Error: {one_line(describe_os_error(exc))}", err=True)
             ctx.exit(2)
 
 
@@ -64,6 +65,15 @@ _OS_ERROR_HINTS = {errno.ENOSPC: "free some space and run again",
                    errno.EPERM: "check its permissions or choose another location",
                    errno.EROFS: "choose a location on a writable file system",
                    errno.EFBIG: "choose a location with room for larger files"}
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def one_line(message: str) -> str:
+    """``message`` with line breaks and control characters (from a user's data quoted in it)
+    written as escapes, so that an error stays one line."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), message)
 
 
 def describe_os_error(exc: OSError) -> str:

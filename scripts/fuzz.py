@@ -67,23 +67,30 @@ def run_property(name, cases, seed, max_rounds):
                 if key not in fuzzing.KNOWN:
                     fuzzing.KNOWN.add(key)
                     failures.append(error)
+                    describe(name, error)       # now: a later segfault would lose it
         else:
             break                                                   # all cases passed
     seconds = time.perf_counter() - start
-    for error in failures:
-        message = (str(error).strip().splitlines() or [""])[0][:200]
-        innermost = fuzzing.failure_key(error)[1].replace(str(REPO) + os.sep, "")
-        print(f"\n[{name}] {type(error).__module__}.{type(error).__qualname__}: {message}\n"
-              f"    raised at {fuzzing.crash_site(error)} (innermost {innermost})")
-        for note in getattr(error, "__notes__", []):
-            for line in note.splitlines():
-                if not line.strip().startswith(("Explanation", "These lines", "/")):
-                    print(f"    {line[:300]}")
     outcomes = ", ".join(f"{cmd} {code}: {n}" for (cmd, code), n in
                          sorted(fuzzing.OUTCOMES.items(), key=str))
     print(f"\n[{name}] outcomes (command exit-status: runs): {outcomes}")
     print(f"{ROW}\t{name}\t{generated[name]}\t{fuzzing.COUNTS[name]}\t{seconds:.3f}\t"
           f"{len(failures)}", flush=True)
+
+
+def describe(name, error):
+    """Print a failure: exception, where raised, the falsifying example."""
+    import fuzzing
+
+    message = (str(error).strip().splitlines() or [""])[0][:200]
+    innermost = fuzzing.failure_key(error)[1].replace(str(REPO) + os.sep, "")
+    print(f"\n[{name}] {type(error).__module__}.{type(error).__qualname__}: {message}\n"
+          f"    raised at {fuzzing.crash_site(error)} (innermost {innermost})")
+    for note in getattr(error, "__notes__", []):
+        for line in note.splitlines():
+            if not line.strip().startswith(("Explanation", "These lines", "/")):
+                print(f"    {line[:300]}")
+    sys.stdout.flush()
 
 
 def main(argv=None):

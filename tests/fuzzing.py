@@ -47,7 +47,14 @@ KNOWN = set()
 # --- running and checking ------------------------------------------------------------------
 
 def run_cli(args, input=None):
-    """Run ``topicnmf ARGS`` in-process; the result keeps stdout and stderr apart."""
+    """Run ``topicnmf ARGS`` in-process; the result keeps stdout and stderr apart.
+
+    With $TOPICNMF_FUZZ_TRACE set, each command is first appended to that file (to find the
+    input that killed the interpreter, e.g. by a segfault in native code).
+    """
+    if os.environ.get("TOPICNMF_FUZZ_TRACE"):
+        with open(os.environ["TOPICNMF_FUZZ_TRACE"], "a", encoding="utf-8") as f:
+            f.write(" ".join(map(str, args)) + "\n")
     return CliRunner().invoke(main, [str(a) for a in args], input=input,
                               catch_exceptions=True)
 

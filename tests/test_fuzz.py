@@ -299,8 +299,8 @@ def apply_array_edit(arrays, edit):
     elif how == "dtype":
         try:
             arrays[name] = a.astype(param)
-        except (TypeError, ValueError):
-            arrays[name] = a.astype("float32")
+        except (TypeError, ValueError):                 # e.g. the text save_id
+            arrays[name] = np.zeros(a.shape, dtype=param)
     elif how == "shape":
         last = a[..., :-1] if a.ndim else a
         arrays[name] = {"T": a.T, "ravel": a.ravel(), "drop-last": a[:-1] if a.ndim else a,
@@ -309,7 +309,7 @@ def apply_array_edit(arrays, edit):
                         "add-axis": a.reshape(1, *a.shape),
                         "double": np.concatenate([a, a]) if a.ndim else a}[param]
     elif how == "value":
-        b = a.astype(np.float64)
+        b = a.astype(np.float64) if a.dtype.kind in "biuf" else np.zeros(a.shape)
         if b.size:
             b.flat[b.size // 2] = param
         arrays[name] = b

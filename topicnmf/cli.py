@@ -718,9 +718,9 @@ def plot(model_path, kind, output, fmt, topic, top, max_map_documents, random_st
 def quality_options(func):
     """Options shared by ``evaluate`` and ``choose-k``: top terms and stability runs."""
     options = [
-        click.option("--top", type=click.IntRange(min=2), default=10, show_default=True,
+        click.option("--top", type=click.IntRange(2, 100), default=10, show_default=True,
                      help="Top terms per topic for coherence and stability (diversity "
-                          "always uses the top 25)."),
+                          "always uses the top 25; at most 100)."),
         click.option("--sample", "sample_fraction", type=FiniteFloat(0, 1, min_open=True),
                      default=0.8, show_default=True,
                      help="Fraction of the documents refitted in each stability run."),

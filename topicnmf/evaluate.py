@@ -38,6 +38,7 @@ __all__ = ["DIVERSITY_TOP", "Evaluation", "FitJournal", "KChoice", "TopicQuality
 DIVERSITY_TOP = 25        # diversity is computed on the top 25 terms (Dieng et al. 2020)
 JOURNAL_VERSION = 2       # of choose_k's journal of finished fits
 SAMPLE_FRACTION = 0.8     # documents per stability run (Greene et al. 2014 use 0.8)
+MAX_TOP = 100             # top terms scored per topic; stability's matching costs top**3
 MAX_K_CANDIDATES = 1000   # parse_k_range: more candidates is a typo, not a plan (runs+1 fits each)
 MAX_K = 5000              # parse_k_range: W and H are dense; at k=5000 H of 64k documents is 2.6 GB
 
@@ -268,7 +269,8 @@ class FitJournal:
 
 
 def _check_common(top, runs, sample_fraction, jobs, random_state):
-    for name, value, low in (("top", top, 2), ("runs", runs, 0), ("jobs", jobs, 1)):
+    validate.integer(top, "top", 2, MAX_TOP)
+    for name, value, low in (("runs", runs, 0), ("jobs", jobs, 1)):
         validate.integer(value, name, low)
     validate.real(sample_fraction, "sample_fraction", 0, 1, low_open=True)
     validate.seed(random_state)

@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +189,7 @@ def _stored_save_id(npz: Path):
     try:
         with np.load(npz, allow_pickle=False) as data:
             return str(data[SAVE_ID]) if SAVE_ID in data.files else None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError):
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, KeyError):
         return None
 
 
@@ -264,7 +265,7 @@ def _unzip_model(zpath: Path, tmp: Path) -> Path:
                 data = zf.read(prefix + name)
             except KeyError:
                 raise ModelFormatError(f"{zpath}: the zip has no {prefix + name}") from None
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
                 raise ModelFormatError(f"{zpath}: damaged zip ({exc.__class__.__name__}); "
                                        "zip the model folder again") from None
             (tmp / name).write_bytes(data)
@@ -313,7 +314,7 @@ def _read_npz(file: Path) -> dict:
             return {name: npz[name] for name in npz.files}
     except FileNotFoundError:
         raise ModelFormatError(f"{file.parent}: {file.name} is missing; refit the model") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, KeyError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
         raise ModelFormatError(f"{file}: damaged ({exc.__class__.__name__}); "
                                "refit the model") from None
 

@@ -320,3 +320,13 @@ def test_labels_are_one_line_of_printable_text(saved_model, tmp_path, name):
     before = tree(model)
     assert_clean_error(run("label", model, 0, name), "not one line of printable text")
     assert tree(model) == before
+
+
+def test_model_json_without_parameters_still_has_its_k(saved_model, tmp_path):
+    model = tmp_path / "m"
+    shutil.copytree(saved_model, model)
+    meta = json.loads((model / MODEL_JSON).read_text())
+    meta["params"] = {}                          # parameters take their defaults, k stays
+    (model / MODEL_JSON).write_text(json.dumps(meta))
+    assert TopicModel.load(model).n_topics == 8
+    assert run("topics", model).exit_code == 0

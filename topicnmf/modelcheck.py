@@ -100,6 +100,7 @@ def check_meta(meta: dict) -> dict:
             raise Invalid(f"params.{key} should be one of {', '.join(choices)}")
     if "ngram_range" in params:
         params["ngram_range"] = tuple(params["ngram_range"])
+    params.setdefault("n_topics", k)        # other missing parameters take their defaults
     docs = _field(meta, "documents", "", dict)
     ids = check_strings(_field(docs, "ids", "documents.", list), "documents.ids", unique=True)
     n = len(ids)

@@ -326,7 +326,7 @@ def _build_model(meta: dict, arrays: dict, path: Path):
     try:
         fields = check_meta(meta)
         W, H, V, mask = check_arrays(arrays, fields)
-        if fields["params"].get("n_topics", fields["k"]) != fields["k"]:
+        if fields["params"]["n_topics"] != fields["k"]:
             raise Invalid(f"params.n_topics differs from n_topics ({fields['k']})")
         check_strings(fields["labels"], "topic_labels", length=fields["k"], nullable=True)
         model = TopicModel(**fields["params"])

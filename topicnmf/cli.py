@@ -542,10 +542,13 @@ def label(model_path, topic, name, clear):
     echo_out(f"topic {topic}: {model.label(topic)}")
 
 
+#: = topicnmf.tagging.THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS (not imported: the CLI starts
+#: without loading NumPy and SciPy; a test checks that they agree).
+THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
+
+
 def tag_options(func):
     """Thresholds shared by ``tag`` and ``assign``."""
-    from .tagging import MAX_ERROR, MIN_SHARE, THRESHOLD, TOP_TERMS
-
     options = [
         click.option("--threshold", type=SHARE, default=THRESHOLD,
                      show_default=True, help="List every topic with at least this share."),

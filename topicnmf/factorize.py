@@ -15,8 +15,6 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.decomposition import NMF, MiniBatchNMF
-from sklearn.exceptions import ConvergenceWarning
 
 from .errors import InputError
 
@@ -94,6 +92,9 @@ def factorize(V, n_components, *, solver="cd", beta_loss="frobenius", init="nnds
     common = dict(n_components=int(n_components), init=init, beta_loss=beta_loss,
                   max_iter=MAX_ITER if max_iter is None else max_iter, tol=tol,
                   random_state=random_state)
+    from sklearn.decomposition import NMF, MiniBatchNMF   # here: queries never load sklearn
+    from sklearn.exceptions import ConvergenceWarning
+
     if solver == "minibatch":
         common["max_iter"] = MINIBATCH_EPOCHS if max_iter is None else max_iter
         # scikit-learn's default early stop on the smoothed batch cost (max_no_improvement=10)

@@ -14,7 +14,6 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 
 from . import validate
 from .errors import InputError
@@ -177,6 +176,8 @@ def masked_nmf(V, mask, n_components, *, max_iter=500, tol=1e-5, random_state=No
             if previous == 0 or (previous - loss) / previous < tol:
                 return W, H, n_iter
             previous = loss
+    from sklearn.exceptions import ConvergenceWarning
+
     warnings.warn(f"masked_nmf reached max_iter={max_iter} before the loss settled "
                   f"(tol={tol}); increase max_iter or tol", ConvergenceWarning, stacklevel=2)
     return W, H, max_iter

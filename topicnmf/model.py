@@ -389,8 +389,11 @@ class TopicModel:
     def top_term_indices(self, topic: int, top: int = 10) -> np.ndarray:
         """Rows of ``W`` with the largest weights in a topic, ties to the lower index."""
         column = self.W_[:, topic]
-        order = np.lexsort((np.arange(column.size), -column))
-        return order[:top]
+        top = max(0, min(top, column.size))
+        rows = np.arange(column.size)
+        if 0 < top < column.size:          # sort only the rows that can be in the top
+            rows = np.flatnonzero(column >= np.partition(column, column.size - top)[-top])
+        return rows[np.lexsort((rows, -column[rows]))][:top]
 
     def auto_label(self, topic: int) -> str:
         """The automatic label of a topic: its top three terms, leaving out terms whose weight

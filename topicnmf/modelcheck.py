@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -57,8 +58,8 @@ def _field(obj: dict, key: str, where: str, *kinds, default=_REQUIRED):
 
 def check_strings(value, where: str, *, length=None, unique=False, nullable=False) -> list:
     """``value`` if it is a list of strings (or None with ``nullable``) as required."""
-    allowed = (str, None) if nullable else (str,)
-    if not isinstance(value, list) or not all(any(_is(v, k) for k in allowed) for v in value):
+    allowed = {str, type(None)} if nullable else {str}
+    if not isinstance(value, list) or not set(map(type, value)) <= allowed:
         raise Invalid(f"{where} should be a list of strings")
     if length is not None and len(value) != length:
         raise Invalid(f"{where} has {len(value)} entries, expected {length}")
@@ -107,8 +108,8 @@ def check_meta(meta: dict) -> dict:
     snippets = check_strings(_field(docs, "snippets", "documents.", list, default=[""] * n),
                         "documents.snippets", length=n)
     doc_meta = _field(docs, "meta", "documents.", list, default=[{}] * n)
-    if len(doc_meta) != n or not all(isinstance(m, dict) and all(
-            isinstance(v, str) for v in m.values()) for m in doc_meta):
+    if (len(doc_meta) != n or not set(map(type, doc_meta)) <= {dict}
+            or not set(map(type, chain.from_iterable(m.values() for m in doc_meta))) <= {str}):
         raise Invalid(f"documents.meta should be {n} objects of strings")
     labels = check_strings(_field(meta, "topic_labels", "", list, default=[None] * k),
                       "topic_labels", nullable=True)
@@ -169,4 +170,4 @@ def check_arrays(arrays: dict, fields: dict):
     except (ValueError, TypeError, IndexError) as exc:
         raise Invalid(f"arrays V_* are not a valid sparse matrix ({exc})") from None
     mask = arrays["mask"].astype(bool) if "mask" in expected else None
-    return arrays["W"].astype(np.float64), arrays["H"].astype(np.float64), V, mask
+    return np.asarray(arrays["W"], np.float64), np.asarray(arrays["H"], np.float64), V, mask

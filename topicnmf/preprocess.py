@@ -7,14 +7,13 @@ displayed as its most frequent surface word (``servic`` → ``services``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
 from sys import intern
 
-from nltk.stem.snowball import SnowballStemmer
-from nltk.tokenize import RegexpTokenizer
 
 from .errors import InputError
 
@@ -91,9 +90,8 @@ class Preprocessor:
         self.stem = stem
         self.ngram_range = parse_ngram_range(ngram_range)
         self.min_token_length = min_token_length
-        self._tokenizer = RegexpTokenizer(TOKEN_PATTERN)
         self._stop = self._stop_set()
-        self._stemmer = SnowballStemmer("english") if stem else None
+        self._stemmer = _english_stemmer() if stem else None
         self._stem_cache = {}
         self.surface_counts = defaultdict(Counter)
         self.record_surface = False
@@ -120,7 +118,7 @@ class Preprocessor:
             text = text.lower()
         stop, min_len = self._stop, self.min_token_length
         words = (_ASCII_TOKENS.findall(text) if text.isascii()
-                 else self._tokenizer.tokenize(text))
+                 else _unicode_tokenizer().tokenize(text))
         # Interned: a corpus repeats a few hundred thousand distinct words millions of times,
         # and one shared string per word keeps the token lists of a whole corpus small.
         return [intern(t) for t in words if len(t) >= min_len and t not in stop]
@@ -166,3 +164,17 @@ class Preprocessor:
             return unit
         # most frequent first; ties go to the alphabetically first word, for determinism
         return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _unicode_tokenizer():
+    """nltk's tokenizer for non-ASCII text, loaded on first use (loading a model needs none)."""
+    from nltk.tokenize import RegexpTokenizer
+
+    return RegexpTokenizer(TOKEN_PATTERN)
+
+
+def _english_stemmer():
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")

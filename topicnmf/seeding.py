@@ -42,7 +42,6 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.extmath import randomized_svd
 
 from . import factorize as fz
 from .errors import InputError
@@ -165,6 +164,8 @@ def nndsvda(V, k, random_state=None):
     W : ndarray of shape (n_terms, k)
     H : ndarray of shape (k, n_documents)
     """
+    from sklearn.utils.extmath import randomized_svd
+
     U, S, Vt = randomized_svd(V, k, random_state=random_state)
     W, H = np.zeros((V.shape[0], k)), np.zeros((k, V.shape[1]))
     W[:, 0], H[0] = np.sqrt(S[0]) * np.abs(U[:, 0]), np.sqrt(S[0]) * np.abs(Vt[0])

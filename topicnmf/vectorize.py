@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
 
 from .errors import InputError, NotFittedError
 from .preprocess import Preprocessor
@@ -66,6 +64,8 @@ class Vectorizer:
         ``progress``, if given, wraps the iteration over texts (e.g. ``tqdm``).
         """
         texts = list(texts)
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
         prep = self.preprocessor
         prep.record_surface = True
         loop = progress(texts, total=len(texts), desc="preprocessing") if progress else texts
@@ -108,6 +108,8 @@ class Vectorizer:
             np.log(X.data, X.data)
             X.data += 1
         X = X @ sp.diags(self.idf_) if self.use_idf else X
+        from sklearn.preprocessing import normalize
+
         return normalize(X, norm="l2", copy=False)
 
     def _check_fitted(self):

@@ -1,0 +1,43 @@
+"""The command line starts without the heavy libraries; the package exports lazily."""
+
+import subprocess
+import sys
+
+from test_cli import REPO
+
+HEAVY = ("sklearn", "scipy", "matplotlib", "numpy")
+
+
+def modules_after(code):
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_the_cli_and_its_help_load_no_heavy_library():
+    for code in ("import topicnmf.cli",
+                 "from topicnmf.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass",
+                 "from topicnmf.cli import main\ntry:\n    main(['tag', '--help'])\nexcept SystemExit:\n    pass"):
+        loaded = modules_after(code)
+        assert not [m for m in loaded if m.split(".")[0] in HEAVY], code
+
+
+def test_every_export_resolves_and_functions_win_over_their_modules():
+    import topicnmf
+    from topicnmf.evaluate import choose_k          # the modules of the same names load
+    from topicnmf.recommend import similar
+    from topicnmf.target import target as target_function
+
+    assert callable(choose_k) and callable(similar)
+    assert topicnmf.evaluate.__name__ == "evaluate" and callable(topicnmf.evaluate)
+    assert topicnmf.recommend.__name__ == "recommend"
+    assert topicnmf.target is target_function
+    for name in topicnmf.__all__:
+        assert getattr(topicnmf, name) is not None and name in dir(topicnmf)
+
+
+def test_cli_tag_defaults_are_the_library_defaults():
+    from topicnmf import cli, tagging
+
+    assert (cli.THRESHOLD, cli.MIN_SHARE, cli.MAX_ERROR, cli.TOP_TERMS) == (
+        tagging.THRESHOLD, tagging.MIN_SHARE, tagging.MAX_ERROR, tagging.TOP_TERMS)

@@ -330,3 +330,15 @@ def test_model_json_without_parameters_still_has_its_k(saved_model, tmp_path):
     (model / MODEL_JSON).write_text(json.dumps(meta))
     assert TopicModel.load(model).n_topics == 8
     assert run("topics", model).exit_code == 0
+
+
+@pytest.mark.parametrize("k", [2**63, 10**9, 0, -1, True, 8.0])
+def test_a_wrong_n_topics_is_refused_without_allocating(saved_model, tmp_path, k):
+    model = tmp_path / "m"
+    shutil.copytree(saved_model, model)
+    meta = json.loads((model / MODEL_JSON).read_text())
+    meta["n_topics"] = k
+    del meta["topic_labels"]
+    (model / MODEL_JSON).write_text(json.dumps(meta))
+    with pytest.raises(ModelFormatError, match="damaged or inconsistent model"):
+        load_model(model)

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from topicnmf.files import clean_stale_temps, write_all, write_atomic
 from topicnmf.persist import ARRAYS_NPZ, MODEL_JSON, PREVIOUS_NPZ, load_model
 
 from test_cli import REPO, assert_clean_error, run
+from test_inputs import as_nobody
 
 CLI = [sys.executable, "-m", "topicnmf.cli"]
 
@@ -161,7 +163,10 @@ def tmpfs(folder, size):
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
                               str(folder)], capture_output=True, text=True)
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip() or 'not root'})")
+        reason = f"cannot mount a tmpfs here ({mounted.stderr.strip() or 'not root'})"
+        if os.environ.get("CI"):                 # CI runs as root: these tests must run there
+            pytest.fail(reason)
+        pytest.skip(reason)
     try:
         yield folder
     finally:
@@ -217,6 +222,29 @@ def test_a_read_only_destination_is_found_before_the_work(small_corpus, tmp_path
         assert "fitting" not in result.stderr
         assert_clean_error(run("report", small_corpus, "-o", ro / "r.html"),
                            "cannot write there")
+
+
+def test_a_folder_without_write_permission_is_found_before_the_work(small_corpus):
+    import topicnmf.persist  # noqa: F401  (the child, not root, cannot import from /root)
+    import topicnmf.seeding  # noqa: F401
+
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        base.chmod(0o755)                         # root's: others may enter, not write
+        shutil.copy(small_corpus, base / "c.csv")
+        (base / "c.csv").chmod(0o644)
+
+        def fit_as_nobody():
+            result = fit(base / "c.csv", base / "m")
+            return [result.exit_code, result.stderr]
+
+        status, stderr = as_nobody(fit_as_nobody)
+        assert status == 2 and "fitting" not in stderr
+        assert stderr.splitlines()[-1] == (f"Error: {base}: cannot write there (permission "
+                                           "denied); choose another location")
+        assert sorted(os.listdir(base)) == ["c.csv"]
+    finally:
+        shutil.rmtree(base)
 
 
 def test_stdout_full_closed_or_cut_short(saved_model):
@@ -330,3 +358,15 @@ def test_model_json_without_parameters_still_has_its_k(saved_model, tmp_path):
     (model / MODEL_JSON).write_text(json.dumps(meta))
     assert TopicModel.load(model).n_topics == 8
     assert run("topics", model).exit_code == 0
+
+
+@pytest.mark.parametrize("k", [2**63, 10**9, 0, -1, True, 8.0])
+def test_a_wrong_n_topics_is_refused_without_allocating(saved_model, tmp_path, k):
+    model = tmp_path / "m"
+    shutil.copytree(saved_model, model)
+    meta = json.loads((model / MODEL_JSON).read_text())
+    meta["n_topics"] = k
+    del meta["topic_labels"]
+    (model / MODEL_JSON).write_text(json.dumps(meta))
+    with pytest.raises(ModelFormatError, match="damaged or inconsistent model"):
+        load_model(model)

@@ -111,8 +111,9 @@ def check_meta(meta: dict) -> dict:
     if (len(doc_meta) != n or not set(map(type, doc_meta)) <= {dict}
             or not set(map(type, chain.from_iterable(m.values() for m in doc_meta))) <= {str}):
         raise Invalid(f"documents.meta should be {n} objects of strings")
-    labels = check_strings(_field(meta, "topic_labels", "", list, default=[None] * k),
-                      "topic_labels", nullable=True)
+    labels = _field(meta, "topic_labels", "", list, default=None)  # k is checked with W
+    if labels is not None:
+        check_strings(labels, "topic_labels", nullable=True)
     fields = {"mode": mode, "k": k, "params": params, "ids": ids, "snippets": snippets,
               "doc_meta": doc_meta, "labels": labels,
               "n_iter": _field(meta, "n_iter", "", int, default=0),

@@ -328,13 +328,16 @@ def _build_model(meta: dict, arrays: dict, path: Path):
         W, H, V, mask = check_arrays(arrays, fields)
         if fields["params"]["n_topics"] != fields["k"]:
             raise Invalid(f"params.n_topics differs from n_topics ({fields['k']})")
-        check_strings(fields["labels"], "topic_labels", length=fields["k"], nullable=True)
+        labels = fields["labels"]
+        if labels is None:                                      # k matches W now: not huge
+            labels = [None] * fields["k"]
+        check_strings(labels, "topic_labels", length=fields["k"], nullable=True)
         model = TopicModel(**fields["params"])
         vectorizer = (Vectorizer.from_dict(fields["vectorizer"], arrays["idf"])
                       if fields["mode"] == "text" else None)
         model.topic_labels_ = [None] * fields["k"]
         model.W_ = W
-        for topic, name in enumerate(fields["labels"]):
+        for topic, name in enumerate(labels):
             if name is not None:
                 model.set_label(topic, name)
     except (Invalid, InputError, TypeError, ValueError, KeyError) as exc:

@@ -179,7 +179,8 @@ def fill(disk, leave):
     (disk / "filler").write_bytes(b"\0" * max(0, st.f_bavail * st.f_frsize - leave))
 
 
-def test_a_full_disk_during_fit_and_label_keeps_the_previous_model(saved_model, small_corpus, tmp_path):
+def test_a_full_disk_during_fit_and_label_keeps_the_previous_model(saved_model, small_corpus,
+                                                                  tmp_path):
     with tmpfs(tmp_path / "disk", "8m") as disk:
         model = disk / "m"
         shutil.copytree(saved_model, model)

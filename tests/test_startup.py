@@ -9,15 +9,18 @@ HEAVY = ("sklearn", "scipy", "matplotlib", "numpy")
 
 
 def modules_after(code):
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
-                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    script = code + "\nimport sys\nprint(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout
     return set(out.split())
 
 
+def help_of(*args):
+    return f"from topicnmf.cli import main\ntry:\n    main({list(args)})\nexcept SystemExit:\n    pass"
+
+
 def test_the_cli_and_its_help_load_no_heavy_library():
-    for code in ("import topicnmf.cli",
-                 "from topicnmf.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass",
-                 "from topicnmf.cli import main\ntry:\n    main(['tag', '--help'])\nexcept SystemExit:\n    pass"):
+    for code in ("import topicnmf.cli", help_of("--help"), help_of("tag", "--help")):
         loaded = modules_after(code)
         assert not [m for m in loaded if m.split(".")[0] in HEAVY], code
 

@@ -170,7 +170,10 @@ def _run(tagger, work, jobs, reading):
     """Results of the work items, in order; in ``jobs`` processes when jobs > 1."""
     if jobs == 1 or len(work) <= 1:
         _init_worker(tagger, False)
-        yield from (_do(item, reading) for item in work)
+        try:
+            yield from (_do(item, reading) for item in work)
+        finally:
+            _init_worker(None, False)        # the model is not kept after tag() returns
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")

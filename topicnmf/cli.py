@@ -38,7 +38,9 @@ class _Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            result = super().invoke(ctx)
+            with warnings.catch_warnings():         # restores showwarning afterwards
+                warnings.showwarning = _show_warning
+                result = super().invoke(ctx)
             if sys.stdout is not None:
                 sys.stdout.flush()
             return result
@@ -141,7 +143,6 @@ def main(quiet):
     logger.handlers[:] = [_WarningHandler()]
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
     logger.propagate = False
-    warnings.showwarning = _show_warning
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -32,7 +32,7 @@ FORMATS = ("folder", "csv", "tsv", "jsonl", "lines")
 DUPLICATE_ID_POLICIES = ("error", "first", "number")
 FOLDER_EXTENSIONS = (".txt", ".md", ".rst", ".html", ".htm", ".eml")
 _BINARY_SNIFF_BYTES = 8192
-csv.field_size_limit(2**31 - 1)
+FIELD_SIZE_LIMIT = 2**31 - 1   # csv's default (128 kB) is shorter than some long documents
 #: What reading a file can raise besides decoding errors: OSError (also gzip.BadGzipFile),
 #: EOFError (a truncated .gz) and zlib.error (damaged deflate data inside a .gz).
 READ_ERRORS = (OSError, EOFError, zlib.error)
@@ -366,7 +366,21 @@ def email_to_text(raw: bytes) -> str:
 
 def iter_table(path, skipped, *, delimiter=",", text_column="text", id_column=None,
                label_column=None, date_column=None, encoding="utf-8"):
-    """Yield one Document per row of a CSV/TSV file with a header row."""
+    """Yield one Document per row of a CSV/TSV file with a header row.
+
+    csv's field size limit is process-wide: it is raised while the rows are read and restored
+    afterwards.
+    """
+    previous = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    try:
+        yield from _table_documents(path, skipped, delimiter, text_column, id_column,
+                                    label_column, date_column, encoding)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _table_documents(path, skipped, delimiter, text_column, id_column, label_column,
+                     date_column, encoding):
     name = Path(path).name
     try:
         with open_text(path, encoding) as f:

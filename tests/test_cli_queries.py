@@ -64,7 +64,8 @@ def test_query_verbs_on_a_text_model(saved_model):
     (["target", "{m}", "--term", "pythn"], r"term 'pythn' .*did you mean 'python'"),
     (["target", "{m}", "--topic", 99], r"topic 99 does not exist"),
     (["topics", "{m}", "--term", "pythn"], r"term 'pythn'"),
-    (["segments", "{m}", "--threshold", 2], r"threshold=2.0 is not in \(0, 1\]"),
+    (["segments", "{m}", "--threshold", 2],
+     r"threshold=2.0: must be a finite number with 0 < threshold <= 1"),
 ])
 def test_unknown_ids_terms_and_topics_are_one_clean_line(saved_model, args, pattern):
     result = run(*[saved_model if a == "{m}" else a for a in args])

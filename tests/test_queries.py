@@ -145,7 +145,7 @@ def test_similar_matches_dense_and_ranks_a_near_duplicate_first(tickets):
                                           "did you mean 'printer'"),
     (lambda m: target(m, topic=3), "topic 3 does not exist"),
     (lambda m: target(m, term="printer", topic=1), "not both"),
-    (lambda m: target(m, term="printer", budget=0), "top=0"),
+    (lambda m: target(m, term="printer", budget=0), "budget=0: must be an integer >= 1"),
     (lambda m: term_topics(m, "invoyce"), "did you mean 'invoice'"),
     (lambda m: segments(m, threshold=0), "threshold=0"),
     (lambda m: segments(m, by="person"), "by='person'"),

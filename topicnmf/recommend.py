@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import validate
 from .errors import InputError
 from .reconstruction import DEFAULT_BLEND, similar_documents, top_n
-from .segment import DEFAULT_THRESHOLD, _check_threshold, _check_top, topic_pairs
+from .segment import DEFAULT_THRESHOLD, check_threshold, topic_pairs
 
 
 def seen_terms(model, j) -> np.ndarray:
@@ -84,7 +85,7 @@ def recommend(model, doc_id, *, top=10, include_seen=False):
     >>> [r.term for r in recommend(model, "Mary", top=3).items]  # doctest: +SKIP
     ['Bread', 'Fruits', 'Sweets']
     """
-    top = _check_top(top)
+    top = validate.integer(top, "top", 1)
     j = model.document_index(doc_id)
     scores = model.reconstruction_.column(j)
     seen = seen_terms(model, j)
@@ -144,8 +145,8 @@ def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
     --------
     >>> [d.doc_id for d in similar(model, "python3-numpy", top=3)]  # doctest: +SKIP
     """
-    top = _check_top(top)
-    threshold = _check_threshold(threshold)
+    top = validate.integer(top, "top", 1)
+    threshold = check_threshold(threshold)
     if (doc_id is None) == (text is None):
         raise InputError("give either a document id or a text to compare with, not both")
     if text is not None:

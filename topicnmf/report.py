@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import plots
+from . import plots, validate
 from .errors import InputError
 from .reconstruction import top_n
 
@@ -92,8 +92,7 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     model._check_fitted()
     for name, value in (("top", top), ("documents", documents), ("similar", similar),
                         ("max_map_documents", max_map_documents)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise InputError(f"{name}={value!r}: must be a whole number of at least 1")
+        validate.integer(value, name, 1)
     words = plots.wording(model)
     W, H, k = model.W_, model.H_, model.n_topics
     totals = H.sum(axis=0)

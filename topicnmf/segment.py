@@ -14,17 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import validate
 from .errors import InputError
 
 DEFAULT_THRESHOLD = 0.1
 
 
-def _check_threshold(threshold):
-    if (not isinstance(threshold, (int, float, np.integer, np.floating))
-            or isinstance(threshold, bool) or not 0.0 < threshold <= 1.0):
-        raise InputError(f"threshold={threshold!r} is not in (0, 1]; pass the smallest share "
-                         "that counts, e.g. 0.1")
-    return float(threshold)
+def check_threshold(threshold) -> float:
+    """A share threshold: a finite number in (0, 1]."""
+    return validate.real(threshold, "threshold", 0, 1, low_open=True)
 
 
 def topic_pairs(pairs, key, nested, digits=3):
@@ -32,12 +30,6 @@ def topic_pairs(pairs, key, nested, digits=3):
     if nested:
         return [{"topic": z, key: v} for z, v in pairs]
     return "; ".join(f"{z} ({v:.{digits}f})" for z, v in pairs)
-
-
-def _check_top(top):
-    if not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1:
-        raise InputError(f"top={top!r}: must be a whole number of at least 1")
-    return int(top)
 
 
 @dataclass(frozen=True)
@@ -105,8 +97,8 @@ def segments(model, *, threshold=DEFAULT_THRESHOLD, by="document", top=5):
     (3, [(3, 0.71), (0, 0.29)])
     """
     model._check_fitted()
-    threshold = _check_threshold(threshold)
-    top = _check_top(top)
+    threshold = check_threshold(threshold)
+    top = validate.integer(top, "top", 1)
     S = model.memberships()                          # k × n shares
     dominant = model.dominant_topics()
     labels = [model.label(z) for z in range(model.n_topics)]
@@ -183,6 +175,6 @@ def term_topics(model, term, *, top=None):
     share = row / total if total > 0 else np.zeros_like(row)
     order = [int(z) for z in np.lexsort((np.arange(row.size), -row)) if row[z] > 0]
     if top is not None:
-        order = order[:_check_top(top)]
+        order = order[:validate.integer(top, "top", 1)]
     name = model.terms[t]
     return [TermTopic(name, z, model.label(z), float(share[z]), float(row[z])) for z in order]

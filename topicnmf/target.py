@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import validate
 from .errors import InputError
 from .reconstruction import top_n
-from .segment import _check_top, topic_pairs
+from .segment import topic_pairs
 
 MAX_DRIVERS = 3
 MIN_DRIVER_SHARE = 0.1
@@ -77,7 +78,7 @@ def target(model, *, term=None, topic=None, budget=50, prospects_only=False):
     ['Peter', 'Jennifer', 'Alice', 'Greg']
     """
     model._check_fitted()
-    budget = _check_top(budget)
+    budget = validate.integer(budget, "budget", 1)
     if (term is None) == (topic is None):
         raise InputError("give either a term or a topic to target, not both")
     if term is not None:

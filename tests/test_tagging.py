@@ -339,10 +339,10 @@ def test_a_table_resumes_chunk_by_chunk(tickets_path, tickets_model, tmp_path):
 
 
 def test_two_runs_never_share_an_output_folder(folder, tickets_model, tmp_path):
-    from topicnmf.tagstate import Journal
+    from topicnmf.tagstate import open_journal
 
     (tmp_path / "out").mkdir()
-    held = Journal(tmp_path / "out", "another run")
+    held = open_journal(tmp_path / "out", "another run")
     with pytest.raises(InputError, match="another 'topicnmf tag' is writing there"):
         tag([folder], tickets_model, tmp_path / "out")
     held.close()

@@ -20,7 +20,8 @@ from .errors import InputError, TopicNMFError
 from .export import csv_text
 from .files import check_output_folder, write_all
 from .tagging import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
-from .tagstate import STATE_NAME, Journal, entry, file_sha256, fingerprint, list_inputs
+from .journal import file_sha256, fingerprint
+from .tagstate import STATE_NAME, entry, list_inputs, lookup, open_journal
 
 BATCH_SIZE = 1024
 OUTPUTS = ("doc-topics.csv", "topic-terms.csv", "tags.jsonl", "errors.csv")
@@ -93,7 +94,7 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
     vec = model.vectorizer_
     stamp = fingerprint(model.W_.tobytes(), vec.idf_.tobytes(), vec.to_dict(), model.loss,
                         tagger.rows.labels, settings.__dict__, reading)
-    journal = Journal(outdir, stamp)
+    journal = open_journal(outdir, stamp)
     try:
         work, pending = _plan(inputs, journal, batch_size, reading)
         results = _run(tagger, work, jobs, reading)
@@ -110,16 +111,16 @@ def _plan(inputs, journal, batch_size, reading):
     work, pending, loose = [], 0, []
     for item in inputs:
         if item.kind == "file":
-            if journal.lookup(item) is None:
+            if lookup(journal, item) is None:
                 old = journal.entries.get((item.key, 0))
                 loose.append((item, old["sha256"] if old else None))
                 if len(loose) == batch_size:
                     work.append(("files", loose))
                     pending, loose = pending + len(loose), []
             continue
-        first = journal.lookup(item, 0, batch_size)              # same size and mtime
+        first = lookup(journal, item, 0, batch_size)             # same size and mtime
         sha = first["sha256"] if first else file_sha256(item.path)
-        first = first or journal.lookup(item, 0, batch_size, sha)
+        first = first or lookup(journal, item, 0, batch_size, sha)
 
         def done(c, n):
             e = journal.entries.get((item.key, c))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import warnings
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -27,10 +28,10 @@ from sklearn.exceptions import ConvergenceWarning
 from . import factorize as fz
 from . import validate
 from .errors import InputError
+from .journal import Journal, fingerprint
 from .quality import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
                       topic_diversity, topic_stability, topic_uniqueness)
-from .reconstruction import Reconstruction
-from .tagging import MAX_ERROR
+from .reconstruction import MAX_ERROR, Reconstruction
 
 __all__ = ["DIVERSITY_TOP", "Evaluation", "FitJournal", "KChoice", "TopicQuality", "choose_k",
            "evaluate", "parse_k_range"]
@@ -219,7 +220,7 @@ def _collect(done, results, journal, total, progress, desc):
 
 class FitJournal:
     """Finished ``choose_k`` fits in a JSON-lines file, reused by the next run on the same
-    corpus and settings (see :class:`topicnmf.tagstate.Journal`: header with a fingerprint,
+    corpus and settings (see :class:`topicnmf.journal.Journal`: header with a fingerprint,
     one fsynced line per fit, a torn last line dropped, a lock against a second writer).
 
     A journal written for another corpus, other settings, ``top``, ``sample_fraction`` or
@@ -228,10 +229,6 @@ class FitJournal:
     """
 
     def __init__(self, path, setup, random_state, sample_fraction):
-        from pathlib import Path
-
-        from .tagstate import Journal, fingerprint
-
         path = Path(path)
         if path.is_dir():
             raise InputError(f"journal {path} is a folder; pass a file name, e.g. "
@@ -242,7 +239,8 @@ class FitJournal:
                             V.indices.tobytes(), V.data.tobytes(), params, setup.top,
                             float(sample_fraction), random_state)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.journal = Journal(path.parent, stamp, name=path.name, command="topicnmf choose-k",
+        self.journal = Journal(path, stamp, lock=path.with_name(path.name + ".lock"),
+                               command="topicnmf choose-k",
                                foreign=f"journal {path} holds fits of another corpus or other "
                                        "settings; delete it or pass another --journal file")
 

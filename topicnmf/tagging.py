@@ -24,16 +24,14 @@ import scipy.sparse as sp
 from .corpus import json_record
 from .errors import InputError
 from .export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
-from .reconstruction import top_n
+from .reconstruction import MAX_ERROR, top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8) and the 64k Debian descriptions (k=50).
-#: In tf-idf space a document's relative fit error is close to 1 even when it fits (k=8: median
-#: 0.987, 99 % below 0.999; k=50: median 0.968, 99 % below 0.9984), while texts about other
-#: things (a cake recipe, a football match) score 0.99995 and more. Largest shares: k=8, 99 %
-#: above 0.36; k=50, 99 % above 0.13 (many packages mix two or three topics).
+#: Largest shares: k=8, 99 % above 0.36; k=50, 99 % above 0.13 (many packages mix two or three
+#: topics). ``MAX_ERROR`` (shared with choose-k's "unexplained") lives with the fit errors in
+#: :mod:`topicnmf.reconstruction`.
 THRESHOLD = 0.15
 MIN_SHARE = 0.1
-MAX_ERROR = 0.999
 TOP_TERMS = 5
 DOC_TOPIC_COLUMNS = ["doc_id", "topic", "label", "share"]
 _CSV_SPECIAL = (",", '"', "\n", "\r")

@@ -1,18 +1,14 @@
-"""What ``tag`` has done so far: the inputs it reads and a journal that makes reruns resume.
+"""What ``tag`` has done so far: the inputs it reads and its journal entries.
 
-The journal (``OUTDIR/.tag-state.jsonl``) starts with a header naming the model and settings
-(a fingerprint); every later line is one committed piece of work: the results of one loose
-file, or of one chunk of rows of a CSV/TSV/JSONL file, with that file's size, mtime and
-SHA-256. Lines are appended and fsynced after each batch, so a crash or SIGKILL loses at most
-the batch in flight; a torn last line is dropped when the journal is next opened. An input is
-done when its size and mtime (or, if those changed, its content hash) match a journal entry.
-``OUTDIR/.tag-state.lock`` is held (``flock``) while a run works, so two runs never share it.
+The journal (``OUTDIR/.tag-state.jsonl``, a :class:`topicnmf.journal.Journal` locked by
+``OUTDIR/.tag-state.lock``) starts with a header naming the model and settings; every later
+line is one committed piece of work: the results of one loose file, or of one chunk of rows of
+a CSV/TSV/JSONL file, with that file's size, mtime and SHA-256. An input is done when its size
+and mtime (or, if those changed, its content hash) match a journal entry.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -20,14 +16,12 @@ from pathlib import Path
 
 from .corpus import FOLDER_EXTENSIONS, walk_files
 from .errors import InputError
-from .files import naming, open_lock, write_atomic
+from .journal import Journal
 
 logger = logging.getLogger("topicnmf")
 
 STATE_NAME = ".tag-state.jsonl"
 LOCK_NAME = ".tag-state.lock"
-STATE_FORMAT = "topicnmf-tag-state"
-STATE_VERSION = 1
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
                   ".ndjson": "jsonl"}
 
@@ -88,121 +82,21 @@ def list_inputs(paths, unreadable=None) -> list:
     return out
 
 
-def file_sha256(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def open_journal(outdir, stamp) -> Journal:
+    """``OUTDIR/.tag-state.jsonl``, locked by ``OUTDIR/.tag-state.lock``."""
+    outdir = Path(outdir)
+    return Journal(outdir / STATE_NAME, stamp, lock=outdir / LOCK_NAME, command="topicnmf tag")
 
 
-def fingerprint(*parts) -> str:
-    """SHA-256 of the given bytes/str/JSON-able parts: what the cached results depend on."""
-    digest = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, str):
-            part = part.encode()
-        elif not isinstance(part, bytes):
-            part = json.dumps(part, sort_keys=True, default=str).encode()
-        digest.update(len(part).to_bytes(8, "little") + part)
-    return digest.hexdigest()
-
-
-class Journal:
-    """Append-only record of finished work, by default ``OUTDIR/.tag-state.jsonl``.
-
-    Entries are dicts with at least ``key`` and ``chunk``; the last entry of a (key, chunk)
-    wins. Also used by ``choose-k`` for its finished fits.
-
-    Parameters
-    ----------
-    outdir : Path
-    stamp : str
-        Fingerprint of the model and settings; a journal with another stamp is discarded.
-    name : str
-        File name of the journal in ``outdir`` (the lock is ``name`` + ``.lock``, or
-        ``.tag-state.lock`` for the default name).
-    command : str
-        The command named in the error when another run holds the lock.
-    foreign : str, optional
-        If given, a non-empty file with another header (other stamp, or not a journal at all)
-        is refused with InputError(``foreign``) and left untouched; by default it is
-        discarded and started over.
-    """
-
-    def __init__(self, outdir, stamp, *, name=STATE_NAME, command="topicnmf tag",
-                 foreign=None):
-        self.path = Path(outdir) / name
-        self.stamp = stamp
-        self.entries = {}          # (key, chunk) -> entry
-        lock = LOCK_NAME if name == STATE_NAME else name + ".lock"
-        self._lock = open_lock(Path(outdir) / lock, command)
-        try:
-            self._load(foreign)
-        except InputError:
-            self._lock.close()
-            raise
-        self._rewrite(self.entries.values())
-        self._lines = len(self.entries)            # entry lines in the file
-        self._file = open(self.path, "a", encoding="utf-8")
-
-    def _header(self):
-        return {"format": STATE_FORMAT, "version": STATE_VERSION, "fingerprint": self.stamp}
-
-    def _load(self, foreign=None):
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return
-        lines = raw.split(b"\n")[:-1]                 # a torn last line has no newline
-        try:
-            header = json.loads(lines[0]) if lines else None
-        except ValueError:
-            header = None
-        if header != self._header():
-            if foreign is not None and raw.strip():
-                raise InputError(foreign)
-            return                                     # other model or settings: start over
-        for line in lines[1:]:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                break
-            self.entries[(entry["key"], entry["chunk"])] = entry
-
-    def _rewrite(self, entries):
-        text = "".join(json.dumps(e, ensure_ascii=False) + "\n"
-                       for e in [self._header(), *entries])
-        write_atomic(self.path, text)
-
-    def lookup(self, item: Input, chunk: int = 0, chunk_size=None, sha=None):
-        """The entry for ``item`` (and chunk) if it is still valid, else None."""
-        entry = self.entries.get((item.key, chunk))
-        if (entry is None or entry["sha256"] is None                 # could not even be read
-                or (chunk_size is not None and entry["chunk_size"] != chunk_size)):
-            return None
-        if (entry["size"], entry["mtime_ns"]) == (item.size, item.mtime_ns):
-            return entry
-        return entry if sha is not None and entry["sha256"] == sha else None
-
-    def commit(self, entries):
-        """Append ``entries`` and make them durable before returning."""
-        with naming(self.path):
-            for entry in entries:
-                self.entries[(entry["key"], entry["chunk"])] = entry
-                self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        self._lines += len(entries)
-
-    def close(self, keep_keys=None):
-        """Close; with ``keep_keys``, compact to the entries of those inputs only (if the file
-        holds anything else: superseded entries or inputs that are gone)."""
-        try:
-            with naming(self.path):
-                self._file.close()
-            if keep_keys is not None:
-                kept = [e for k, e in self.entries.items() if k[0] in keep_keys]
-                if len(kept) != self._lines:
-                    self._rewrite(kept)
-        finally:
-            self._lock.close()                     # releases the lock
+def lookup(journal, item: Input, chunk: int = 0, chunk_size=None, sha=None):
+    """The journal's entry for ``item`` (and chunk) if it is still valid, else None."""
+    found = journal.entries.get((item.key, chunk))
+    if (found is None or found["sha256"] is None                 # could not even be read
+            or (chunk_size is not None and found["chunk_size"] != chunk_size)):
+        return None
+    if (found["size"], found["mtime_ns"]) == (item.size, item.mtime_ns):
+        return found
+    return found if sha is not None and found["sha256"] == sha else None
 
 
 def entry(item: Input, *, chunk=0, chunks=1, chunk_size=1, sha, docs=(), errors=()):

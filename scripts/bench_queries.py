@@ -71,7 +71,7 @@ def main():
     rng = np.random.default_rng(0)
     ids = model.document_ids_
     docs = [ids[i] for i in rng.choice(len(ids), args.queries + 1100, replace=False)]
-    df = np.diff(model.V_rows_.indptr)
+    df = np.diff(model.V_.tocsr().indptr)
     common = np.flatnonzero(df >= 5)
     terms = [model.vectorizer_.vocabulary_[t] for t in rng.choice(common, args.queries + 1100)]
     verbs = {

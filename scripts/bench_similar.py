@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from topicnmf import TopicModel, load_corpus  # noqa: E402
-from topicnmf.reconstruction import top_n  # noqa: E402
+from topicnmf.reconstruction import lexical_index_of, of_model, top_n  # noqa: E402
 
 BLENDS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
@@ -77,7 +77,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     queries = rng.choice(candidates, size=min(args.queries, candidates.size), replace=False)
 
-    recon, lexical = model.reconstruction_, model.lexical_index_
+    recon, lexical = of_model(model), lexical_index_of(model)
     hits = {b: [] for b in BLENDS}
     for j in queries:
         lat, lex = recon.column_similarity(int(j)), lexical.similarity(int(j))

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError, ModelFormatError, NotFittedError, TopicModel
-from topicnmf.persist import load_model
 
 
 def test_fitted_attributes_have_the_documented_shapes(tickets, tickets_model):
@@ -99,9 +98,9 @@ def _copy(saved_model, tmp_path):
 
 def test_load_rejects_missing_and_foreign_directories(tmp_path):
     with pytest.raises(ModelFormatError, match="no such model directory"):
-        load_model(tmp_path / "nope")
+        TopicModel.load(tmp_path / "nope")
     with pytest.raises(ModelFormatError, match=r"not a topicnmf model \(no model.json\)"):
-        load_model(tmp_path)
+        TopicModel.load(tmp_path)
 
 
 @pytest.mark.parametrize("damage,message", [
@@ -118,14 +117,14 @@ def test_load_rejects_damaged_models(saved_model, tmp_path, damage, message):
     path = _copy(saved_model, tmp_path)
     damage(path)
     with pytest.raises(ModelFormatError, match=message):
-        load_model(path)
+        TopicModel.load(path)
 
 
 def test_load_never_unpickles(saved_model, tmp_path):
     path = _copy(saved_model, tmp_path)
     _edit_arrays(path, W=lambda W: np.array([object()], dtype=object))
     with pytest.raises(ModelFormatError, match="arrays.npz: damaged"):
-        load_model(path)
+        TopicModel.load(path)
 
 
 def _edit_json(path, **changes):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError, TopicModel
+from topicnmf.reconstruction import lexical_index_of, of_model
 from topicnmf.recommend import recommend, seen_terms, similar
 from topicnmf.segment import segments, term_topics
 from topicnmf.target import target
@@ -20,8 +21,8 @@ def small_model():
 
 
 def test_reconstruction_is_built_once_per_model(small_model):
-    assert small_model.reconstruction_ is small_model.reconstruction_
-    assert small_model.lexical_index_ is small_model.lexical_index_
+    assert of_model(small_model) is of_model(small_model)
+    assert lexical_index_of(small_model) is lexical_index_of(small_model)
 
 
 def test_segments_shares_dominant_and_threshold(small_model):

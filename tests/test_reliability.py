@@ -22,7 +22,7 @@ import pytest
 
 from topicnmf import InputError, ModelFormatError, TopicModel
 from topicnmf.files import clean_stale_temps, write_all, write_atomic
-from topicnmf.persist import ARRAYS_NPZ, MODEL_JSON, PREVIOUS_NPZ, load_model
+from topicnmf.persist import ARRAYS_NPZ, MODEL_JSON, PREVIOUS_NPZ
 
 from test_cli import REPO, assert_clean_error, run
 from test_inputs import as_nobody
@@ -303,7 +303,7 @@ def test_a_save_killed_between_its_two_renames_still_loads_the_previous_model(
     np.testing.assert_array_equal(loaded.W_, old.W_)
     os.unlink(model / PREVIOUS_NPZ)                 # a model.json and arrays of two saves
     with pytest.raises(ModelFormatError, match="come from different saves"):
-        load_model(model)
+        TopicModel.load(model)
     old.save(model)                                  # saving again repairs the folder
     np.testing.assert_array_equal(TopicModel.load(model).W_, old.W_)
 
@@ -370,4 +370,4 @@ def test_a_wrong_n_topics_is_refused_without_allocating(saved_model, tmp_path, k
     del meta["topic_labels"]
     (model / MODEL_JSON).write_text(json.dumps(meta))
     with pytest.raises(ModelFormatError, match="damaged or inconsistent model"):
-        load_model(model)
+        TopicModel.load(model)

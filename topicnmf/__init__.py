@@ -18,7 +18,7 @@ _EXPORTS = {
     "TopicNMFError": "errors",
     "ItemMatrix": "matrix", "fit_matrix": "matrix", "load_matrix": "matrix",
     "Topic": "model", "TopicModel": "model",
-    "label": "persist",
+    "label": "model",
     "recommend": "recommend", "similar": "recommend",
     "segments": "segment", "term_topics": "segment",
     "target": "target",

@@ -536,7 +536,7 @@ def label(model_path, topic, name, clear):
       topicnmf label /tmp/m 3 --clear
     """
     from .errors import InputError
-    from .persist import label as set_label
+    from .model import label as set_label
 
     if clear == bool(name):
         raise InputError("give either a NAME for the topic or --clear (not both)")

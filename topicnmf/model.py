@@ -13,15 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import factorize as fz
+from . import persist
 from . import validate
 from .corpus import Corpus, Document
 from .errors import InputError, NotFittedError
+from .modelcheck import check_label
 from .preprocess import Preprocessor, parse_ngram_range, read_stop_words
 from .seeding import SEED_WEIGHT, check_seed_topics, guided_factorize, resolve_seed_terms
 from .vectorize import Vectorizer
-
-MAX_LABEL_LENGTH = 200
-
 
 @dataclass(frozen=True)
 class Topic:
@@ -280,7 +279,7 @@ class TopicModel:
     def project_matrix(self, V):
         """Memberships for an already-vectorized ``V`` of shape (n_terms, n_documents)."""
         self._check_fitted()
-        gram = self.reconstruction_.gram if self.loss == "frobenius" else None
+        gram = self.gram_ if self.loss == "frobenius" else None
         return fz.project(V, self.W_, beta_loss=self.loss, gram=gram)
 
     def _check_fitted(self):
@@ -306,28 +305,16 @@ class TopicModel:
         return self.items_ if self.mode == "matrix" else self.vectorizer_.display_
 
     @property
-    def reconstruction_(self):
-        """The :class:`~topicnmf.reconstruction.Reconstruction` of ``W_``, ``H_``, built once.
-
-        Its Gram matrices and embeddings are cached, so repeated queries cost O(docs·k).
-        """
+    def gram_(self):
+        """``WᵀW`` of shape (k, k), computed once per fitted ``W_`` (projections use it)."""
         self._check_fitted()
-        return self._cached("recon", (self.W_, self.H_), _build_reconstruction)
+        return self.cached("gram", (self.W_,), _gram)
 
-    @property
-    def lexical_index_(self):
-        """:class:`~topicnmf.reconstruction.LexicalIndex` of ``V_`` (normalized once)."""
-        self._check_fitted()
-        return self._cached("lexical", (self.V_,), _build_lexical_index)
-
-    @property
-    def V_rows_(self):
-        """``V_`` as CSR (terms × docs) for fast access to one term's documents."""
-        self._check_fitted()
-        return self._cached("rows", (self.V_,), lambda V: V.tocsr())
-
-    def _cached(self, name, sources, build):
-        cache = self.__dict__.setdefault("_query_cache", {})
+    def cached(self, name, sources, build):
+        """``build(*sources)``, kept with the model until one of ``sources`` (fitted arrays) is
+        replaced: the derived structures of queries (the reconstruction's embeddings, a
+        lexical index) are built once per model, whoever asks for them."""
+        cache = self.__dict__.setdefault("_derived", {})
         hit = cache.get(name)
         if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
             hit = cache[name] = (sources, build(*sources))
@@ -336,7 +323,7 @@ class TopicModel:
     def document_index(self, doc_id) -> int:
         """Column of ``H`` for a document (or person) id; InputError naming it if unknown."""
         self._check_fitted()
-        index = self._cached("ids", (self.document_ids_,),
+        index = self.cached("ids", (self.document_ids_,),
                              lambda ids: {d: i for i, d in enumerate(ids)})
         key = str(doc_id)
         if key not in index:
@@ -411,19 +398,10 @@ class TopicModel:
     def set_label(self, topic: int, name):
         """Name a topic (``None`` or blank restores the automatic label). Returns self.
 
-        A name is one line of printable text of at most ``MAX_LABEL_LENGTH`` characters: it
-        goes into CSV, JSON, HTML and terminal output as it is.
+        A name is one line of printable text (see :func:`topicnmf.modelcheck.check_label`).
         """
         self._check_topic(topic)
-        if name is not None and not isinstance(name, str):
-            raise InputError(f"label of topic {topic}: expected text, found "
-                             f"{type(name).__name__}")
-        name = name.strip() if name else ""
-        if not name.isprintable() or len(name) > MAX_LABEL_LENGTH:
-            raise InputError(f"label of topic {topic}: {name[:40]!r} is not one line of "
-                             f"printable text of at most {MAX_LABEL_LENGTH} characters; "
-                             "leave out line breaks, tabs and control characters")
-        self.topic_labels_[topic] = name or None
+        self.topic_labels_[topic] = check_label(name, topic)
         return self
 
     def _check_topic(self, topic):
@@ -454,14 +432,51 @@ class TopicModel:
 
         See :func:`topicnmf.persist.save_model`. Returns the path.
         """
-        from .persist import save_model
-        return save_model(self, path)
+        return persist.save_model(self, path)
 
     @classmethod
     def load(cls, path) -> "TopicModel":
         """Load a model saved with :meth:`save`; ModelFormatError if missing or damaged."""
-        from .persist import load_model
-        return load_model(path)
+        return cls._from_saved(persist.read_model(path))
+
+    @classmethod
+    def _from_saved(cls, saved) -> "TopicModel":
+        model = cls(**saved.params)
+        model.mode_, model.vectorizer_ = saved.mode, saved.vectorizer
+        model.W_, model.H_, model.V_ = saved.W, saved.H, saved.V
+        model.topic_labels_ = list(saved.labels)
+        model.n_iter_, model.reconstruction_err_ = saved.n_iter, saved.reconstruction_err
+        model.fit_seconds_ = saved.fit_seconds
+        model.document_ids_, model.snippets_ = saved.ids, saved.snippets
+        model.document_meta_ = saved.doc_meta
+        if saved.mode == "matrix":
+            model.items_, model.mask_ = list(saved.items), saved.mask
+        return model
+
+
+def label(path, topic, name=None) -> TopicModel:
+    """Name ``topic`` of the model saved at ``path`` and save it at once.
+
+    The model is read, changed and written under the model folder's lock, so two ``label``
+    calls at the same time both take effect; only ``model.json`` is rewritten.
+
+    Parameters
+    ----------
+    path : str or Path
+        A model folder written by :meth:`TopicModel.save`.
+    topic : int
+    name : str or None
+        One line of printable text; None restores the automatic label.
+
+    Returns
+    -------
+    TopicModel
+        The updated model.
+    """
+    with persist.model_lock(path, "topicnmf label"):
+        model = TopicModel.load(path).set_label(topic, name)
+        persist.write_model(path, model)
+    return model
 
 
 def check_params(params) -> dict:
@@ -482,14 +497,10 @@ def check_params(params) -> dict:
     return params
 
 
-def _build_reconstruction(W, H):
-    from .reconstruction import Reconstruction
-    return Reconstruction(W, H)
-
-
-def _build_lexical_index(V):
-    from .reconstruction import LexicalIndex
-    return LexicalIndex(V)
+def _gram(W):
+    G = W.T @ W
+    G.setflags(write=False)
+    return G
 
 
 def as_documents(documents) -> list:

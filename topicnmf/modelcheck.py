@@ -14,6 +14,30 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import InputError
+
+
+MAX_LABEL_LENGTH = 200
+
+
+def check_label(name, topic):
+    """A topic's name: one line of printable text of at most ``MAX_LABEL_LENGTH`` characters
+    (it goes into CSV, JSON, HTML and terminal output as it is), stripped; None if blank.
+
+    Raises
+    ------
+    InputError
+        Not text, several lines, control characters, or too long.
+    """
+    if name is not None and not isinstance(name, str):
+        raise InputError(f"label of topic {topic}: expected text, found {type(name).__name__}")
+    name = name.strip() if name else ""
+    if not name.isprintable() or len(name) > MAX_LABEL_LENGTH:
+        raise InputError(f"label of topic {topic}: {name[:40]!r} is not one line of "
+                         f"printable text of at most {MAX_LABEL_LENGTH} characters; "
+                         "leave out line breaks, tabs and control characters")
+    return name or None
+
 
 class Invalid(Exception):
     """A field of model.json (or an array) of the wrong type, length or value."""

@@ -20,6 +20,8 @@ import os
 import tempfile
 import zipfile
 import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +29,7 @@ import numpy as np
 from .errors import InputError, ModelFormatError
 from .files import (TEMP_SUFFIX, check_output_file, check_writable_folder, exclusive_lock,
                     naming, temp_file_for, write_atomic)
-from .modelcheck import Invalid, check_arrays, check_meta, check_strings
+from .modelcheck import Invalid, check_arrays, check_label, check_meta, check_strings
 
 FORMAT_NAME = "topicnmf-model"
 FORMAT_VERSION = 1
@@ -210,48 +212,64 @@ def _jsonable(params: dict) -> dict:
     return out
 
 
-def label(path, topic, name=None):
-    """Name ``topic`` of the model saved at ``path`` and save it at once.
-
-    The model is read, changed and written under the model folder's lock, so two ``label``
-    calls at the same time both take effect.
-
-    Parameters
-    ----------
-    path : str or Path
-        A model folder written by :func:`save_model`.
-    topic : int
-    name : str or None
-        One line of printable text; None restores the automatic label.
-
-    Returns
-    -------
-    TopicModel
-        The updated model.
-    """
+@contextmanager
+def model_lock(path, command):
+    """Hold the lock of the model folder ``path`` (after checking that it is one), for a
+    read-modify-write update such as :func:`topicnmf.model.label`."""
     path = Path(path)
-    load_model(path)                       # a model folder at all? (before creating a lock)
-    with exclusive_lock(path / LOCK_NAME, "topicnmf label"):
-        model = load_model(path)
-        model.set_label(topic, name)
-        _write_model(path, *model_contents(model))
-    return model
+    _read_meta(path)                       # a model folder at all? (before creating a lock)
+    with exclusive_lock(path / LOCK_NAME, command):
+        yield path
 
 
-def load_model(path):
-    """Read a model saved by :func:`save_model` (a directory, or a ``.zip`` of one)."""
+def write_model(path, model) -> None:
+    """Replace the model files in ``path`` while :func:`model_lock` is held."""
+    _write_model(Path(path), *model_contents(model))
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """What a saved model holds, checked field by field: ``TopicModel.load`` builds the model
+    from it. Shapes as in :class:`~topicnmf.model.TopicModel` (``W`` terms × k, ``H`` k ×
+    documents, ``V`` terms × documents)."""
+
+    mode: str
+    params: dict
+    W: np.ndarray
+    H: np.ndarray
+    V: object                  # scipy.sparse.csc_matrix
+    mask: object               # ndarray of bool, or None
+    vectorizer: object         # topicnmf.vectorize.Vectorizer, or None in matrix mode
+    labels: list
+    ids: list
+    snippets: list
+    doc_meta: list
+    items: object              # list of str in matrix mode, else None
+    n_iter: int
+    reconstruction_err: float
+    fit_seconds: float
+
+
+def read_model(path) -> SavedModel:
+    """Read and check a model saved by :func:`save_model` (a folder, or a ``.zip`` of one).
+
+    Raises
+    ------
+    ModelFormatError
+        Missing, damaged, inconsistent, or of an unknown format version.
+    """
     path = Path(path)
     if not path.exists():
         raise ModelFormatError(f"{path}: no such model directory")
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory() as tmp:
-            return load_model(_unzip_model(path, Path(tmp)))
+            return read_model(_unzip_model(path, Path(tmp)))
     if not (path / MODEL_JSON).is_file():
         raise ModelFormatError(f"{path}: not a topicnmf model (no {MODEL_JSON}); "
                                "pass the directory written by 'topicnmf fit -o'")
     meta = _read_meta(path)
     arrays = _read_arrays(path, meta.get(SAVE_ID))
-    return _build_model(meta, arrays, path)
+    return _saved_model(meta, arrays, path)
 
 
 def _unzip_model(zpath: Path, tmp: Path) -> Path:
@@ -319,40 +337,30 @@ def _read_npz(file: Path) -> dict:
                                "refit the model") from None
 
 
-def _build_model(meta: dict, arrays: dict, path: Path):
-    from .model import TopicModel
+def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
     from .vectorize import Vectorizer
 
     try:
         fields = check_meta(meta)
         W, H, V, mask = check_arrays(arrays, fields)
-        if fields["params"]["n_topics"] != fields["k"]:
-            raise Invalid(f"params.n_topics differs from n_topics ({fields['k']})")
+        k = fields["k"]
+        if fields["params"]["n_topics"] != k:
+            raise Invalid(f"params.n_topics differs from n_topics ({k})")
         labels = fields["labels"]
         if labels is None:                                      # k matches W now: not huge
-            labels = [None] * fields["k"]
-        check_strings(labels, "topic_labels", length=fields["k"], nullable=True)
-        model = TopicModel(**fields["params"])
+            labels = [None] * k
+        check_strings(labels, "topic_labels", length=k, nullable=True)
+        labels = [None if name is None else check_label(name, topic)
+                  for topic, name in enumerate(labels)]
         vectorizer = (Vectorizer.from_dict(fields["vectorizer"], arrays["idf"])
                       if fields["mode"] == "text" else None)
-        model.topic_labels_ = [None] * fields["k"]
-        model.W_ = W
-        for topic, name in enumerate(labels):
-            if name is not None:
-                model.set_label(topic, name)
     except (Invalid, InputError, TypeError, ValueError, KeyError) as exc:
         raise ModelFormatError(f"{path}: damaged or inconsistent model ({exc}); "
                                "refit the model") from None
-    model.vectorizer_ = vectorizer
-    model.H_, model.V_ = H, V
-    model.n_iter_ = fields["n_iter"]
-    model.reconstruction_err_ = float("nan") if fields["error"] is None else fields["error"]
-    model.fit_seconds_ = float(fields["fit_seconds"])
-    model.document_ids_ = list(fields["ids"])
-    model.snippets_ = list(fields["snippets"])
-    model.document_meta_ = list(fields["doc_meta"])
-    model.mode_ = fields["mode"]
-    if fields["mode"] == "matrix":
-        model.items_ = list(fields["items"])
-        model.mask_ = mask
-    return model
+    error = fields["error"]
+    return SavedModel(mode=fields["mode"], params=fields["params"], W=W, H=H, V=V, mask=mask,
+                      vectorizer=vectorizer, labels=labels, ids=list(fields["ids"]),
+                      snippets=list(fields["snippets"]), doc_meta=list(fields["doc_meta"]),
+                      items=fields.get("items"), n_iter=fields["n_iter"],
+                      reconstruction_err=float("nan") if error is None else float(error),
+                      fit_seconds=float(fields["fit_seconds"]))

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import validate
 from .errors import InputError
-from .reconstruction import DEFAULT_BLEND, similar_documents, top_n
+from .reconstruction import DEFAULT_BLEND, lexical_index_of, of_model, similar_documents, top_n
 from .segment import DEFAULT_THRESHOLD, check_threshold, topic_pairs
 
 
@@ -87,7 +87,7 @@ def recommend(model, doc_id, *, top=10, include_seen=False):
     """
     top = validate.integer(top, "top", 1)
     j = model.document_index(doc_id)
-    scores = model.reconstruction_.column(j)
+    scores = of_model(model).column(j)
     seen = seen_terms(model, j)
     idx = top_n(scores, top, exclude=None if include_seen else seen)
     terms = model.terms
@@ -161,7 +161,7 @@ def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
     else:
         query = model.document_index(doc_id)
         h = model.H_[:, query]
-    found = similar_documents(model.reconstruction_, model.lexical_index_, query, top,
+    found = similar_documents(of_model(model), lexical_index_of(model), query, top,
                               blend=blend)
     mine = _shares(h)
     out = []

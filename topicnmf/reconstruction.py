@@ -195,10 +195,13 @@ class Reconstruction:
     W : array_like of shape (n_terms, k), non-negative
     H : array_like of shape (k, n_documents), non-negative
 
+    gram : array_like of shape (k, k), optional
+        ``WᵀW`` if the caller has it already (a fitted model's ``gram_``).
+
     Both are copied. ``G``, ``F`` and the embeddings are computed on first use and cached.
     """
 
-    def __init__(self, W, H):
+    def __init__(self, W, H, gram=None):
         self.W, self.H = _array(W, "W", 2, nonneg=True), _array(H, "H", 2, nonneg=True)
         if self.W.shape[1] != self.H.shape[0] or self.W.shape[1] == 0:
             raise InputError(f"W is {self.W.shape} and H is {self.H.shape}; pass W as "
@@ -207,6 +210,11 @@ class Reconstruction:
         self.H.setflags(write=False)
         self.n_terms, self.n_components = self.W.shape
         self.n_documents = self.H.shape[1]
+        if gram is not None:                   # fills the cached_property below
+            self.__dict__["gram"] = _array(gram, "gram", 2)
+            if self.gram.shape != (self.n_components,) * 2:
+                raise InputError(f"gram is {self.gram.shape}; pass WᵀW, k × k")
+            self.gram.setflags(write=False)
 
     @cached_property
     def gram(self):
@@ -440,3 +448,16 @@ def similar_documents(recon, V, query, top=10, *, blend=DEFAULT_BLEND, exclude=N
     blended, latent, lexical = blended_similarity(recon, V, query, blend=blend)
     idx, score = _best(blended, query, top, exclude, include_self)
     return SimilarDocuments(idx, score, latent[idx], lexical[idx])
+
+
+def of_model(model) -> Reconstruction:
+    """The :class:`Reconstruction` of a fitted model's ``W_`` and ``H_``, built once per model
+    (kept by ``model.cached``) and sharing the model's Gram matrix, so repeated queries cost
+    O(docs·k)."""
+    return model.cached("reconstruction", (model.W_, model.H_),
+                        lambda W, H: Reconstruction(W, H, gram=model.gram_))
+
+
+def lexical_index_of(model) -> LexicalIndex:
+    """The :class:`LexicalIndex` of a fitted model's ``V_``, normalized once per model."""
+    return model.cached("lexical", (model.V_,), LexicalIndex)

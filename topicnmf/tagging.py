@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from .corpus import json_record
 from .errors import InputError
 from .export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
-from .reconstruction import MAX_ERROR, top_n
+from .reconstruction import MAX_ERROR, of_model, top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8) and the 64k Debian descriptions (k=50).
 #: Largest shares: k=8, 99 % above 0.36; k=50, 99 % above 0.13 (many packages mix two or three
@@ -109,7 +109,7 @@ class Tagger:
         s = self.settings
         V = sp.csc_matrix(X.T)
         H = self.model.project_matrix(V)                      # k × docs
-        recon = self.model.reconstruction_.with_memberships(H)
+        recon = of_model(self.model).with_memberships(H)
         errors = recon.column_errors(V, relative=True).tolist()
         totals = H.sum(axis=0)
         shares = np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)

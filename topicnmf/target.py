@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import validate
 from .errors import InputError
-from .reconstruction import top_n
+from .reconstruction import of_model, top_n
 from .segment import topic_pairs
 
 MAX_DRIVERS = 3
@@ -44,7 +45,7 @@ def term_holders(model, t) -> np.ndarray:
     mask = getattr(model, "mask_", None)
     if mask is not None:
         return np.asarray(mask[t], dtype=bool)
-    rows = model.V_rows_
+    rows = model.cached("V rows", (model.V_,), sp.csr_matrix)   # one term's documents
     has = np.zeros(rows.shape[1], dtype=bool)
     start, end = rows.indptr[t], rows.indptr[t + 1]
     has[rows.indices[start:end][rows.data[start:end] != 0]] = True
@@ -84,7 +85,7 @@ def target(model, *, term=None, topic=None, budget=50, prospects_only=False):
     if term is not None:
         t = model.term_index(term)
         weights = model.W_[t]
-        scores = model.reconstruction_.row(t)
+        scores = of_model(model).row(t)
         existing = term_holders(model, t)
     else:
         model._check_topic(topic)

@@ -217,7 +217,7 @@ def model_lock(path, command):
     """Hold the lock of the model folder ``path`` (after checking that it is one), for a
     read-modify-write update such as :func:`topicnmf.model.label`."""
     path = Path(path)
-    _read_meta(path)                       # a model folder at all? (before creating a lock)
+    _read_meta(_model_folder(path))        # a model folder at all? (before creating a lock)
     with exclusive_lock(path / LOCK_NAME, command):
         yield path
 
@@ -259,17 +259,21 @@ def read_model(path) -> SavedModel:
         Missing, damaged, inconsistent, or of an unknown format version.
     """
     path = Path(path)
-    if not path.exists():
-        raise ModelFormatError(f"{path}: no such model directory")
     if path.is_file() and zipfile.is_zipfile(path):
         with tempfile.TemporaryDirectory() as tmp:
             return read_model(_unzip_model(path, Path(tmp)))
+    meta = _read_meta(_model_folder(path))
+    arrays = _read_arrays(path, meta.get(SAVE_ID))
+    return _saved_model(meta, arrays, path)
+
+
+def _model_folder(path: Path) -> Path:
+    if not path.exists():
+        raise ModelFormatError(f"{path}: no such model directory")
     if not (path / MODEL_JSON).is_file():
         raise ModelFormatError(f"{path}: not a topicnmf model (no {MODEL_JSON}); "
                                "pass the directory written by 'topicnmf fit -o'")
-    meta = _read_meta(path)
-    arrays = _read_arrays(path, meta.get(SAVE_ID))
-    return _saved_model(meta, arrays, path)
+    return path
 
 
 def _unzip_model(zpath: Path, tmp: Path) -> Path:

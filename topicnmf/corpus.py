@@ -31,6 +31,8 @@ logger = logging.getLogger("topicnmf")
 FORMATS = ("folder", "csv", "tsv", "jsonl", "lines")
 DUPLICATE_ID_POLICIES = ("error", "first", "number")
 FOLDER_EXTENSIONS = (".txt", ".md", ".rst", ".html", ".htm", ".eml")
+TABLE_FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
+                 ".ndjson": "jsonl"}      # suffix → format of the files that hold many documents
 _BINARY_SNIFF_BYTES = 8192
 FIELD_SIZE_LIMIT = 2**31 - 1   # csv's default (128 kB) is shorter than some long documents
 #: What reading a file can raise besides decoding errors: OSError (also gzip.BadGzipFile),
@@ -80,21 +82,23 @@ class Corpus:
         return [d.text for d in self.documents]
 
 
+def suffix(path) -> str:
+    """The lowercase suffix of a file name, ignoring a final ``.gz``: ``'a.CSV.gz'`` → ``.csv``."""
+    name = Path(path).name.lower()
+    return os.path.splitext(name[:-3] if name.endswith(".gz") else name)[1]
+
+
 def detect_format(path) -> str:
     """Guess the corpus format from a path: a directory is a folder, else the suffix decides."""
     path = Path(path)
     if path.is_dir():
         return "folder"
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
-    suffix = os.path.splitext(name)[1]
-    by_suffix = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
-                 ".ndjson": "jsonl", ".json": "jsonl", ".txt": "lines"}
-    if suffix not in by_suffix:
-        raise InputError(f"{path}: cannot tell the corpus format from '{suffix or path.name}'; "
-                         f"pass --input-format with one of {', '.join(FORMATS)}")
-    return by_suffix[suffix]
+    by_suffix = {**TABLE_FORMATS, ".json": "jsonl", ".txt": "lines"}
+    if suffix(path) not in by_suffix:
+        raise InputError(f"{path}: cannot tell the corpus format from "
+                         f"'{suffix(path) or path.name}'; pass --input-format with one of "
+                         + ", ".join(FORMATS))
+    return by_suffix[suffix(path)]
 
 
 def load_corpus(path, *, format=None, text_column="text", id_column=None, label_column=None,
@@ -279,10 +283,7 @@ def walk_files(root, on_unreadable) -> list:
 
 
 def _file_kind(path, extensions):
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
-    ext = os.path.splitext(name)[1]
+    ext = suffix(path)
     return ext if ext in extensions else None
 
 

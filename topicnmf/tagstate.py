@@ -10,11 +10,10 @@ and mtime (or, if those changed, its content hash) match a journal entry.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import FOLDER_EXTENSIONS, walk_files
+from .corpus import FOLDER_EXTENSIONS, TABLE_FORMATS, suffix, walk_files
 from .errors import InputError
 from .journal import Journal
 
@@ -22,8 +21,6 @@ logger = logging.getLogger("topicnmf")
 
 STATE_NAME = ".tag-state.jsonl"
 LOCK_NAME = ".tag-state.lock"
-TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl",
-                  ".ndjson": "jsonl"}
 
 
 @dataclass(frozen=True)
@@ -36,11 +33,6 @@ class Input:
     doc_id: str       # id of a loose document (relative path below its folder)
     size: int
     mtime_ns: int
-
-
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    return os.path.splitext(name[:-3] if name.endswith(".gz") else name)[1]
 
 
 def list_inputs(paths, unreadable=None) -> list:
@@ -62,10 +54,10 @@ def list_inputs(paths, unreadable=None) -> list:
         root = Path(given)
         if root.is_dir():
             found = [(p, p.relative_to(root).as_posix()) for p in walk_files(root, skip)
-                     if _suffix(p) in FOLDER_EXTENSIONS]
+                     if suffix(p) in FOLDER_EXTENSIONS]
         elif root.is_file():
-            if _suffix(root) not in FOLDER_EXTENSIONS and _suffix(root) not in TABLE_SUFFIXES:
-                raise InputError(f"{root}: cannot tag a '{_suffix(root) or root.name}' file; "
+            if suffix(root) not in FOLDER_EXTENSIONS and suffix(root) not in TABLE_FORMATS:
+                raise InputError(f"{root}: cannot tag a '{suffix(root) or root.name}' file; "
                                  "pass a folder, a .txt/.md/.rst/.html/.eml document or a "
                                  ".csv/.tsv/.jsonl table")
             found = [(root, root.as_posix())]
@@ -77,7 +69,7 @@ def list_inputs(paths, unreadable=None) -> list:
                 continue
             seen.add(key)
             st = path.stat()
-            kind = TABLE_SUFFIXES.get(_suffix(path), "file") if path == root else "file"
+            kind = TABLE_FORMATS.get(suffix(path), "file") if path == root else "file"
             out.append(Input(key, str(path), kind, doc_id, st.st_size, st.st_mtime_ns))
     return out
 

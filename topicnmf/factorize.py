@@ -117,6 +117,18 @@ def factorize(V, n_components, *, solver="cd", beta_loss="frobenius", init="nnds
     return W, H, int(estimator.n_iter_)
 
 
+def shares(H) -> np.ndarray:
+    """Memberships as shares: each column of ``H`` (k × documents) scaled to sum to 1;
+    all-zero columns stay zero.
+
+    >>> shares(np.array([[1.0, 0.0], [3.0, 0.0]])).tolist()
+    [[0.25, 0.0], [0.75, 0.0]]
+    """
+    H = np.asarray(H, dtype=np.float64)
+    totals = H.sum(axis=0)
+    return np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
+
+
 def normalize_columns(W, H):
     """Rescale so each column of ``W`` sums to 1, keeping ``W · H`` unchanged."""
     scale = W.sum(axis=0)

@@ -357,9 +357,7 @@ class TopicModel:
 
     def memberships(self, H=None) -> np.ndarray:
         """Columns of ``H`` normalized to shares that sum to 1 (all-zero columns stay 0)."""
-        H = self.H_ if H is None else np.asarray(H, dtype=np.float64)
-        total = H.sum(axis=0)
-        return np.divide(H, total, out=np.zeros_like(H), where=total > 0)
+        return fz.shares(self.H_ if H is None else H)
 
     def dominant_topics(self, H=None) -> np.ndarray:
         """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""

@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from . import factorize as fz
 from . import validate
 from .errors import InputError
 
@@ -47,13 +48,6 @@ def topic_similarity(W) -> np.ndarray:
     S = np.clip(unit.T @ unit, 0.0, 1.0)
     np.fill_diagonal(S, 1.0)
     return S
-
-
-def document_shares(H) -> np.ndarray:
-    """Columns of ``H`` (k × documents) scaled to sum to 1; all-zero columns stay zero."""
-    H = np.asarray(H, dtype=np.float64)
-    totals = H.sum(axis=0)
-    return np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
 
 
 def _fix_signs(X) -> np.ndarray:
@@ -93,7 +87,7 @@ def document_map_layout(H, max_documents=2000, random_state=0):
     xy : ndarray of shape (n, 2)
     """
     validate.seed(random_state)
-    S = document_shares(H)
+    S = fz.shares(H)
     indices = np.flatnonzero(S.sum(axis=0) > 0)
     if indices.size > max_documents:
         rng = np.random.default_rng(random_state)
@@ -141,7 +135,7 @@ def monthly_shares(H, dates):
         Rows sum to 1 (or 0 for a month whose documents are all unassigned).
     counts : ndarray of int of shape (n_months,)
     """
-    S = document_shares(H)
+    S = fz.shares(H)
     keys = [month_of(d) for d in dates]
     months = sorted({m for m in keys if m is not None})
     row = {m: i for i, m in enumerate(months)}

@@ -19,6 +19,7 @@ from importlib import resources
 
 import numpy as np
 
+from . import factorize as fz
 from . import plots, validate
 from .errors import InputError
 from .reconstruction import top_n
@@ -96,7 +97,7 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     words = plots.wording(model)
     W, H, k = model.W_, model.H_, model.n_topics
     totals = H.sum(axis=0)
-    shares = plots.document_shares(H)
+    shares = fz.shares(H)
     ids = list(model.document_ids_)
     snippets = list(getattr(model, "snippets_", None) or [""] * len(ids))
     coherence, diversity = quality_figures(model)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from . import factorize as fz
 from .corpus import json_record
 from .errors import InputError
 from .export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
@@ -111,8 +112,7 @@ class Tagger:
         H = self.model.project_matrix(V)                      # k × docs
         recon = of_model(self.model).with_memberships(H)
         errors = recon.column_errors(V, relative=True).tolist()
-        totals = H.sum(axis=0)
-        shares = np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
+        shares = fz.shares(H)
         order = np.argsort(-shares, axis=0, kind="stable")   # largest first, ties: lower topic
         ranked = np.take_along_axis(shares, order, axis=0)
         listed = ((ranked >= s.threshold) & (ranked > 0)).sum(axis=0).tolist()

@@ -74,8 +74,20 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
 
     Examples
     --------
-    >>> tag(["inbox/"], TopicModel.load("m"), "out", jobs=2)  # doctest: +SKIP
-    TagSummary(files=120, documents=120, tagged=120, unassigned=3, errors=1, outdir='out')
+    >>> inbox = tmp / "inbox"
+    >>> inbox.mkdir()
+    >>> for name, text in [("chess.txt", "A chess game for two players."),
+    ...                    ("fonts.txt", "TrueType fonts with Japanese glyphs."),
+    ...                    ("refund.txt", "Please refund my invoice.")]:
+    ...     _ = (inbox / name).write_text(text)
+    >>> tag([inbox], model, tmp / "tagged")  # doctest: +ELLIPSIS
+    TagSummary(files=3, documents=3, tagged=3, unassigned=1, errors=0, outdir='...tagged')
+    >>> print((tmp / "tagged" / "doc-topics.csv").read_text())
+    doc_id,topic,label,share
+    chess.txt,6,"game, games, player",1.0
+    fonts.txt,2,"font, fonts, truetype",1.0
+    refund.txt,,unassigned,
+    <BLANKLINE>
     """
     settings = TagSettings(**{k: v for k, v in dict(
         threshold=threshold, min_share=min_share, max_error=max_error,

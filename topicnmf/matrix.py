@@ -78,8 +78,8 @@ def load_matrix(path, *, missing="zero", encoding="utf-8") -> ItemMatrix:
 
     Examples
     --------
-    >>> m = load_matrix("corpora/purchases.csv")  # doctest: +SKIP
-    >>> m.values.shape  # doctest: +SKIP
+    >>> m = load_matrix("corpora/purchases.csv")
+    >>> m.values.shape
     (5, 10)
     """
     path = Path(path)
@@ -171,8 +171,11 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=300
 
     Examples
     --------
-    >>> model = fit_matrix("corpora/purchases.csv", 3, random_state=0)  # doctest: +SKIP
-    >>> model.topics(3)[0].terms  # doctest: +SKIP
+    >>> model = fit_matrix("corpora/purchases.csv", 3, random_state=0)
+    >>> [(item, round(weight, 2)) for item, weight in model.topics(3)[0].terms]
+    [('Bread', 0.99), ('Fruits', 0.01), ('Vegetables', 0.0)]
+    >>> [topic.label for topic in model.topics()]
+    ['Bread', 'Fruits, Sweets', 'Vegetables, Bread, Fruits']
     """
     from .model import TopicModel
 

@@ -82,7 +82,7 @@ def recommend(model, doc_id, *, top=10, include_seen=False):
 
     Examples
     --------
-    >>> [r.term for r in recommend(model, "Mary", top=3).items]  # doctest: +SKIP
+    >>> [r.term for r in recommend(purchases, "Mary", top=3).items]
     ['Bread', 'Fruits', 'Sweets']
     """
     top = validate.integer(top, "top", 1)
@@ -143,7 +143,8 @@ def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
 
     Examples
     --------
-    >>> [d.doc_id for d in similar(model, "python3-numpy", top=3)]  # doctest: +SKIP
+    >>> [d.doc_id for d in similar(model, "3dchess", top=3)]
+    ['gnugo', 'jag', 'knights']
     """
     top = validate.integer(top, "top", 1)
     threshold = check_threshold(threshold)

@@ -56,7 +56,9 @@ def read_seed_topics(path) -> dict:
 
     Examples
     --------
-    >>> read_seed_topics("seeds.json")  # doctest: +SKIP
+    >>> path = tmp / "seeds.json"
+    >>> _ = path.write_text('{"Games": ["game", "player"], "Fonts": ["font", "glyph"]}')
+    >>> read_seed_topics(path)
     {'Games': ['game', 'player'], 'Fonts': ['font', 'glyph']}
     """
     path = Path(path)

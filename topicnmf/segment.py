@@ -92,9 +92,10 @@ def segments(model, *, threshold=DEFAULT_THRESHOLD, by="document", top=5):
 
     Examples
     --------
-    >>> rows = segments(model, threshold=0.2)  # doctest: +SKIP
-    >>> rows[0].dominant, rows[0].topics  # doctest: +SKIP
-    (3, [(3, 0.71), (0, 0.29)])
+    >>> rows = segments(purchases, threshold=0.2)
+    >>> peter = rows[1]
+    >>> peter.doc_id, peter.dominant, [(z, round(share, 2)) for z, share in peter.topics]
+    ('Peter', 2, [(2, 0.62), (0, 0.23)])
     """
     model._check_fitted()
     threshold = check_threshold(threshold)
@@ -165,8 +166,8 @@ def term_topics(model, term, *, top=None):
 
     Examples
     --------
-    >>> [r.topic for r in term_topics(model, "printer")]  # doctest: +SKIP
-    [2, 5]
+    >>> [(r.topic, r.label) for r in term_topics(model, "mail")]
+    [(3, 'server, client, mail'), (4, 'editor, text, features')]
     """
     model._check_fitted()
     t = model.term_index(term)

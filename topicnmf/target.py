@@ -75,7 +75,7 @@ def target(model, *, term=None, topic=None, budget=50, prospects_only=False):
 
     Examples
     --------
-    >>> [r.doc_id for r in target(model, term="Coffee", budget=4)]  # doctest: +SKIP
+    >>> [r.doc_id for r in target(purchases, term="Coffee", budget=4)]
     ['Peter', 'Jennifer', 'Alice', 'Greg']
     """
     model._check_fitted()

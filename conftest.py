@@ -16,7 +16,6 @@ work from anywhere. The fixtures of ``tests/`` are in ``tests/conftest.py``.
 from pathlib import Path
 
 import pytest
-from _pytest.doctest import DoctestItem
 
 ROOT = Path(__file__).resolve().parent
 
@@ -45,7 +44,7 @@ def doc_tmp(tmp_path_factory):
 def _doctest_setup(request):
     """For doctests only: fill the namespace (fitting the models once per session) and run
     from the repository root. Other tests are left alone."""
-    if not isinstance(request.node, DoctestItem):
+    if not isinstance(request.node, pytest.DoctestItem):
         yield
         return
     namespace = request.getfixturevalue("doctest_namespace")

@@ -14,10 +14,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "topicnmf"
 #: replace this table; until then it is the rule the flat modules follow.)
 STAGES = {
     "base": ["__init__", "errors", "validate"],
-    "io": ["corpus", "files", "journal", "export"],
+    "io": ["corpus", "files", "journal", "export", "matrix"],
     "text": ["preprocess", "vectorize"],
     "factor": ["factorize", "masked", "seeding"],
-    "model": ["modelcheck", "persist", "model", "matrix"],   # matrix: loader and fit, to split
+    "model": ["modelcheck", "persist", "model"],
     "reconstruction": ["reconstruction"],
     "queries": ["segment", "recommend", "target"],
     "quality": ["quality", "evaluate"],

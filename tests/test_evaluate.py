@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from topicnmf import TopicModel
 from topicnmf.errors import InputError
 from topicnmf.evaluate import choose_k, evaluate, parse_k_range
-from topicnmf.matrix import fit_matrix
+from topicnmf.model import fit_matrix
 from topicnmf.quality import (npmi_coherence, resample_columns, top_term_indices,
                               topic_diversity, topic_uniqueness)
 

@@ -32,7 +32,8 @@ from topicnmf import validate
 from topicnmf.cli import main
 from topicnmf.corpus import detect_format
 from topicnmf.evaluate import MAX_K, MAX_K_CANDIDATES, choose_k, evaluate, parse_k_range
-from topicnmf.matrix import MAX_CELL, fit_matrix, load_matrix
+from topicnmf.matrix import MAX_CELL, load_matrix
+from topicnmf.model import fit_matrix
 from topicnmf.preprocess import read_stop_words
 from topicnmf.seeding import read_seed_topics
 from topicnmf.tagging import assign

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError, TopicModel
-from topicnmf.matrix import fit_matrix, load_matrix
+from topicnmf.matrix import load_matrix
+from topicnmf.model import fit_matrix
 from topicnmf.recommend import recommend, similar
 from topicnmf.segment import segments
 from topicnmf.target import target
@@ -138,3 +139,12 @@ def test_blank_cell_is_zero_or_missing(tmp_path):
         load_matrix(path, missing="none")
     with pytest.raises(InputError, match="k=3 must be between 1 and 2"):
         fit_matrix(path, 3)
+
+
+def test_an_item_matrix_is_fitted_by_the_estimator_itself():
+    matrix = load_matrix(PURCHASES)
+    model = TopicModel(3, random_state=0, max_iter=3000, stop_words=None, min_df=1,
+                       max_df=1.0).fit(matrix)
+    np.testing.assert_array_equal(model.W_, fit_matrix(PURCHASES, 3, random_state=0).W_)
+    assert model.mode == "matrix" and model.items_ == matrix.items
+    assert model.snippets_[0] == matrix.snippet(0)

@@ -16,7 +16,7 @@ _EXPORTS = {
     "choose_k": "evaluate", "evaluate": "evaluate",
     "InputError": "errors", "ModelFormatError": "errors", "NotFittedError": "errors",
     "TopicNMFError": "errors",
-    "ItemMatrix": "matrix", "fit_matrix": "matrix", "load_matrix": "matrix",
+    "ItemMatrix": "matrix", "fit_matrix": "model", "load_matrix": "matrix",
     "Topic": "model", "TopicModel": "model",
     "label": "model",
     "recommend": "recommend", "similar": "recommend",

@@ -344,7 +344,7 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
         raise click.UsageError("give either CORPUS or --matrix FILE")
     check_model_destination(output)
     if matrix_path is not None:
-        from .matrix import fit_matrix
+        from .model import fit_matrix
 
         model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
                            max_iter=max_iter or 3000, solver="mu" if solver == "mu" else "cd")

@@ -4,21 +4,20 @@ The CSV's first column names the items (rows of ``V``, like terms), its header r
 people (columns of ``V``, like documents); cells are non-negative counts or ratings. Blank cells
 are *missing* with ``missing="blank"`` (ratings: not rated is not a zero rating) and are left
 out of the cost by :func:`topicnmf.masked.masked_nmf` (weighted multiplicative updates); with
-``missing="zero"`` (purchases: not bought = 0) they are zeros and the normal solver runs. The
-fitted :class:`~topicnmf.model.TopicModel` then answers the same questions as a text model:
-topics are segments, ``H`` holds people's memberships.
+``missing="zero"`` (purchases: not bought = 0) they are zeros and the normal solver runs. This
+module only reads the table; ``TopicModel.fit(matrix)`` (or :func:`topicnmf.model.fit_matrix`)
+fits it, and the model then answers the same questions as a text model: topics are segments,
+``H`` holds people's memberships.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from .corpus import READ_ERRORS, open_text, read_problem
 from .errors import InputError
@@ -54,6 +53,11 @@ class ItemMatrix:
     people: list
     values: np.ndarray
     mask: np.ndarray = None
+
+    def snippet(self, j) -> str:
+        """``"Bread 3, Fruits 1"``: what person ``j`` has (non-zero observed cells)."""
+        col = self.values[:, j]
+        return ", ".join(f"{self.items[i]} {col[i]:g}" for i in np.flatnonzero(col))
 
 
 def load_matrix(path, *, missing="zero", encoding="utf-8") -> ItemMatrix:
@@ -142,76 +146,3 @@ def _cell(path, cell, item, person, missing):
                          f"{MAX_CELL:g}, the largest value the solvers fit reliably; rescale "
                          "the table (e.g. to thousands)")
     return value, True
-
-
-def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=3000, tol=1e-4,
-               solver="cd"):
-    """Fit segments to an items × people matrix; returns a matrix-mode TopicModel.
-
-    Parameters
-    ----------
-    matrix : ItemMatrix or str or Path
-        A loaded matrix, or a CSV path read with :func:`load_matrix` (``missing``).
-    n_topics : int
-        Number of segments ``k``.
-    missing : {'zero', 'blank'}
-        Only used when ``matrix`` is a path.
-    random_state : int
-    max_iter, tol : stopping rule of the solver (these matrices are small: iterations are
-        cheap, and the default lets the solver converge)
-    solver : {'cd', 'mu'}
-        Solver when there are no missing cells; with missing cells the masked multiplicative
-        updates of :func:`topicnmf.masked.masked_nmf` always run.
-
-    Returns
-    -------
-    TopicModel
-        ``mode == 'matrix'``; ``W_`` items × k (columns sum to 1), ``H_`` k × people,
-        ``items_``, ``document_ids_`` = people, ``mask_`` (None without missing cells).
-
-    Examples
-    --------
-    >>> model = fit_matrix("corpora/purchases.csv", 3, random_state=0)
-    >>> [(item, round(weight, 2)) for item, weight in model.topics(3)[0].terms]
-    [('Bread', 0.99), ('Fruits', 0.01), ('Vegetables', 0.0)]
-    >>> [topic.label for topic in model.topics()]
-    ['Bread', 'Fruits, Sweets', 'Vegetables, Bread, Fruits']
-    """
-    from .model import TopicModel
-
-    if not isinstance(matrix, ItemMatrix):
-        matrix = load_matrix(matrix, missing=missing)
-    start = time.perf_counter()
-    model = TopicModel(n_topics, solver=solver, max_iter=max_iter, tol=tol,
-                       random_state=random_state, stop_words=None, min_df=1, max_df=1.0)
-    V = sp.csc_matrix(matrix.values)
-    k = n_topics
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= min(V.shape):
-        raise InputError(f"k={k} must be between 1 and {min(V.shape)} (items: "
-                         f"{V.shape[0]}, people: {V.shape[1]})")
-    if matrix.mask is None or matrix.mask.all():
-        model._fit_matrix(V)
-        mask = None
-    else:
-        mask = matrix.mask
-        W, H, n_iter = model.factorize_matrix(V, mask=mask)
-        R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
-        model.V_, model.W_, model.H_, model.n_iter_ = V, W, H, n_iter
-        model.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))
-        model.topic_labels_ = [None] * int(k)
-    model.mode_ = "matrix"
-    model.vectorizer_ = None
-    model.items_ = list(matrix.items)
-    model.mask_ = mask
-    model.document_ids_ = list(matrix.people)
-    model.snippets_ = [_snippet(matrix, j) for j in range(len(matrix.people))]
-    model.document_meta_ = [{} for _ in matrix.people]
-    model.fit_seconds_ = time.perf_counter() - start
-    return model
-
-
-def _snippet(matrix, j):
-    """``"Bread 3, Fruits 1"``: what a person has (non-zero observed cells)."""
-    col = matrix.values[:, j]
-    return ", ".join(f"{matrix.items[i]} {col[i]:g}" for i in np.flatnonzero(col))
-

@@ -11,12 +11,14 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import factorize as fz
 from . import persist
 from . import validate
 from .corpus import Corpus, Document
 from .errors import InputError, NotFittedError
+from .matrix import ItemMatrix, load_matrix
 from .modelcheck import check_label
 from .preprocess import Preprocessor, parse_ngram_range, read_stop_words
 from .seeding import SEED_WEIGHT, check_seed_topics, guided_factorize, resolve_seed_terms
@@ -166,8 +168,9 @@ class TopicModel:
 
         Parameters
         ----------
-        documents : Corpus, iterable of Document, or iterable of str
-            Plain strings get ids ``"0"``, ``"1"``, ...
+        documents : Corpus, iterable of Document, iterable of str, or ItemMatrix
+            Plain strings get ids ``"0"``, ``"1"``, ... An items × people table
+            (:func:`topicnmf.matrix.load_matrix`) is fitted as it is (matrix mode).
         y : ignored
         progress : callable, optional
             Wraps the iteration over texts, e.g. ``tqdm`` (called as
@@ -177,6 +180,8 @@ class TopicModel:
         -------
         self
         """
+        if isinstance(documents, ItemMatrix):
+            return self._fit_items(documents)
         check_params(self.get_params())
         docs = as_documents(documents)
         if self.n_topics > len(docs):
@@ -192,6 +197,31 @@ class TopicModel:
         self.document_ids_ = [d.id for d in docs]
         self.snippets_ = [first_line(d.text) for d in docs]
         self.document_meta_ = [dict(d.meta) for d in docs]
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def _fit_items(self, matrix):
+        """:meth:`fit` on an items × people table: the matrix itself is ``V``."""
+        start = time.perf_counter()
+        V = sp.csc_matrix(matrix.values)
+        k = self.n_topics
+        if not validate.is_integer(k) or not 1 <= k <= min(V.shape):
+            raise InputError(f"k={k} must be between 1 and {min(V.shape)} (items: "
+                             f"{V.shape[0]}, people: {V.shape[1]})")
+        mask = None if matrix.mask is None or matrix.mask.all() else matrix.mask
+        if mask is None:
+            self._fit_matrix(V)
+        else:
+            W, H, n_iter = self.factorize_matrix(V, mask=mask)
+            R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
+            self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
+            self.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))
+            self.topic_labels_ = [None] * int(k)
+        self.mode_, self.vectorizer_ = "matrix", None
+        self.items_, self.mask_ = list(matrix.items), mask
+        self.document_ids_ = list(matrix.people)
+        self.snippets_ = [matrix.snippet(j) for j in range(len(matrix.people))]
+        self.document_meta_ = [{} for _ in matrix.people]
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
@@ -475,6 +505,46 @@ def label(path, topic, name=None) -> TopicModel:
         model = TopicModel.load(path).set_label(topic, name)
         persist.write_model(path, model)
     return model
+
+
+def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=3000, tol=1e-4,
+               solver="cd"):
+    """Fit segments to an items × people matrix; returns a matrix-mode TopicModel.
+
+    Parameters
+    ----------
+    matrix : ItemMatrix or str or Path
+        A loaded matrix, or a CSV path read with :func:`load_matrix` (``missing``).
+    n_topics : int
+        Number of segments ``k``.
+    missing : {'zero', 'blank'}
+        Only used when ``matrix`` is a path.
+    random_state : int
+    max_iter, tol : stopping rule of the solver (these matrices are small: iterations are
+        cheap, and the default lets the solver converge)
+    solver : {'cd', 'mu'}
+        Solver when there are no missing cells; with missing cells the masked multiplicative
+        updates of :func:`topicnmf.masked.masked_nmf` always run.
+
+    Returns
+    -------
+    TopicModel
+        ``mode == 'matrix'``; ``W_`` items × k (columns sum to 1), ``H_`` k × people,
+        ``items_``, ``document_ids_`` = people, ``mask_`` (None without missing cells).
+
+    Examples
+    --------
+    >>> model = fit_matrix("corpora/purchases.csv", 3, random_state=0)
+    >>> [(item, round(weight, 2)) for item, weight in model.topics(3)[0].terms]
+    [('Bread', 0.99), ('Fruits', 0.01), ('Vegetables', 0.0)]
+    >>> [topic.label for topic in model.topics()]
+    ['Bread', 'Fruits, Sweets', 'Vegetables, Bread, Fruits']
+    """
+    if not isinstance(matrix, ItemMatrix):
+        matrix = load_matrix(matrix, missing=missing)
+    model = TopicModel(n_topics, solver=solver, max_iter=max_iter, tol=tol,
+                       random_state=random_state, stop_words=None, min_df=1, max_df=1.0)
+    return model.fit(matrix)
 
 
 def check_params(params) -> dict:

@@ -31,3 +31,14 @@ def test_tag_keeps_no_model_after_it_returns(saved_model, tickets_path, tmp_path
     batchtag.tag([tickets_path], TopicModel.load(saved_model), tmp_path / "t",
                  id_column="id")
     assert batchtag._TAGGER is None
+
+
+def test_assign_reads_a_long_csv_field_and_leaves_the_limit_alone(saved_model):
+    from topicnmf import TopicModel
+    from topicnmf.tagging import assign
+
+    before = csv.field_size_limit(131072)
+    rows = list(assign(TopicModel.load(saved_model),
+                       ["id,text\n", "a," + "printer driver " * 20_000 + "\n"]))
+    assert [row["id"] for row in rows] == ["a"] and "invalid" not in rows[0]
+    assert csv.field_size_limit(before) == 131072

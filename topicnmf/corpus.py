@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -368,15 +369,19 @@ def email_to_text(raw: bytes) -> str:
 
 def iter_table(path, skipped, *, delimiter=",", text_column="text", id_column=None,
                label_column=None, date_column=None, encoding="utf-8"):
-    """Yield one Document per row of a CSV/TSV file with a header row.
-
-    csv's field size limit is process-wide: it is raised while the rows are read and restored
-    afterwards.
-    """
-    previous = csv.field_size_limit(FIELD_SIZE_LIMIT)
-    try:
+    """Yield one Document per row of a CSV/TSV file with a header row."""
+    with large_csv_fields():
         yield from _table_documents(path, skipped, delimiter, text_column, id_column,
                                     label_column, date_column, encoding)
+
+
+@contextmanager
+def large_csv_fields():
+    """Let csv read fields of any length in the block (a document can be longer than csv's
+    128 kB default). The limit is process-wide: it is restored afterwards."""
+    previous = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    try:
+        yield
     finally:
         csv.field_size_limit(previous)
 

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import factorize as fz
-from .corpus import json_record
+from .corpus import json_record, large_csv_fields
 from .errors import InputError
 from .export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
 from .reconstruction import MAX_ERROR, of_model, top_n
@@ -341,21 +341,22 @@ def _jsonl_records(lines, text_field, id_column):
 
 
 def _csv_records(lines, text_column, id_column):
-    reader = csv.reader(lines)
-    header = next(reader, None) or []
-    if id_column is None and "id" in header:
-        id_column = "id"
-    if text_column not in header or (id_column and id_column not in header):
-        missing = text_column if text_column not in header else id_column
-        raise InputError(f"stdin: no column '{missing}' in the CSV header; columns are: "
-                         + ", ".join(header))
-    ti, ii = header.index(text_column), header.index(id_column) if id_column else None
-    for row in reader:
-        line_no = reader.line_num
-        if not row:
-            continue
-        if len(row) != len(header):
-            yield line_no, None, None, f"expected {len(header)} fields, found {len(row)}"
-            continue
-        doc_id = row[ii] if ii is not None and row[ii] else f"stdin:{line_no}"
-        yield line_no, doc_id, row[ti], None
+    with large_csv_fields():
+        reader = csv.reader(lines)
+        header = next(reader, None) or []
+        if id_column is None and "id" in header:
+            id_column = "id"
+        if text_column not in header or (id_column and id_column not in header):
+            missing = text_column if text_column not in header else id_column
+            raise InputError(f"stdin: no column '{missing}' in the CSV header; columns are: "
+                             + ", ".join(header))
+        ti, ii = header.index(text_column), header.index(id_column) if id_column else None
+        for row in reader:
+            line_no = reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
+                yield line_no, None, None, f"expected {len(header)} fields, found {len(row)}"
+                continue
+            doc_id = row[ii] if ii is not None and row[ii] else f"stdin:{line_no}"
+            yield line_no, doc_id, row[ti], None

@@ -39,8 +39,10 @@ def test_every_export_resolves_and_functions_win_over_their_modules():
         assert getattr(topicnmf, name) is not None and name in dir(topicnmf)
 
 
-def test_cli_tag_defaults_are_the_library_defaults():
+def test_cli_tag_defaults_and_bounds_are_the_library_ones():
     from topicnmf import cli, tagging
+    from topicnmf.evaluate import MAX_TOP
 
     assert (cli.THRESHOLD, cli.MIN_SHARE, cli.MAX_ERROR, cli.TOP_TERMS) == (
         tagging.THRESHOLD, tagging.MIN_SHARE, tagging.MAX_ERROR, tagging.TOP_TERMS)
+    assert cli.MAX_TOP == MAX_TOP

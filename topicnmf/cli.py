@@ -547,6 +547,7 @@ def label(model_path, topic, name, clear):
 #: = topicnmf.tagging.THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS (not imported: the CLI starts
 #: without loading NumPy and SciPy; a test checks that they agree).
 THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
+MAX_TOP = 100                           # = topicnmf.evaluate.MAX_TOP, likewise
 
 
 def tag_options(func):
@@ -723,9 +724,9 @@ def plot(model_path, kind, output, fmt, topic, top, max_map_documents, random_st
 def quality_options(func):
     """Options shared by ``evaluate`` and ``choose-k``: top terms and stability runs."""
     options = [
-        click.option("--top", type=click.IntRange(2, 100), default=10, show_default=True,
+        click.option("--top", type=click.IntRange(2, MAX_TOP), default=10, show_default=True,
                      help="Top terms per topic for coherence and stability (diversity "
-                          "always uses the top 25; at most 100)."),
+                          f"always uses the top 25; at most {MAX_TOP})."),
         click.option("--sample", "sample_fraction", type=FiniteFloat(0, 1, min_open=True),
                      default=0.8, show_default=True,
                      help="Fraction of the documents refitted in each stability run."),

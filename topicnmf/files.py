@@ -29,11 +29,11 @@ from .errors import InputError
 TEMP_SUFFIX = ".tmp"
 
 
-def default_mode(directory: bool = False) -> int:
-    """Permissions a new file (or directory) gets under the current umask."""
+def default_mode() -> int:
+    """Permissions a new file gets under the current umask."""
     umask = os.umask(0)
     os.umask(umask)
-    return (0o777 if directory else 0o666) & ~umask
+    return 0o666 & ~umask
 
 
 def check_output_file(path, *, inputs=()) -> Path:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -38,6 +39,8 @@ ARRAYS_NPZ = "arrays.npz"
 LOCK_NAME = ".topicnmf.lock"
 PREVIOUS_NPZ = ".arrays.npz.prev"
 SAVE_ID = "save_id"
+#: What reading a damaged or foreign .npz can raise (zlib.error: a damaged member).
+NPZ_ERRORS = (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, KeyError)
 
 
 def save_model(model, path) -> Path:
@@ -183,15 +186,14 @@ def _keep_previous(npz: Path, previous: Path) -> None:
     try:
         os.link(npz, previous)
     except OSError:                                 # no hard links on this file system
-        import shutil
         shutil.copyfile(npz, previous)
 
 
 def _stored_save_id(npz: Path):
     try:
         with np.load(npz, allow_pickle=False) as data:
-            return str(data[SAVE_ID]) if SAVE_ID in data.files else None
-    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, KeyError):
+            return _array_id(data)
+    except NPZ_ERRORS:
         return None
 
 
@@ -326,6 +328,7 @@ def _read_arrays(path: Path, save_id) -> dict:
 
 
 def _array_id(arrays):
+    """The save id an npz (or the dict read from one) holds; None if it holds none."""
     value = arrays.get(SAVE_ID)
     return str(value) if value is not None and value.dtype.kind == "U" else None
 
@@ -336,7 +339,7 @@ def _read_npz(file: Path) -> dict:
             return {name: npz[name] for name in npz.files}
     except FileNotFoundError:
         raise ModelFormatError(f"{file.parent}: {file.name} is missing; refit the model") from None
-    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
+    except NPZ_ERRORS as exc:
         raise ModelFormatError(f"{file}: damaged ({exc.__class__.__name__}); "
                                "refit the model") from None
 

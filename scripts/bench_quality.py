@@ -2,7 +2,7 @@
 """Topic quality and fit time of topicnmf's choices vs scikit-learn's plain NMF, in one run.
 
 For each k, every configuration is fitted on the same documents and scored the same way:
-  * NPMI coherence of each topic's top 10 terms (document co-occurrence, topicnmf.quality),
+  * NPMI coherence of each topic's top 10 terms (document co-occurrence, topicnmf.quality.measures),
     averaged over topics; diversity = unique fraction of all topics' top 25 terms;
   * time of the factorization alone and of vectorizing (each matrix is built once and shared).
 Configurations:
@@ -34,10 +34,10 @@ from threadpoolctl import threadpool_limits
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from topicnmf import factorize as fz  # noqa: E402
-from topicnmf.preprocess import Preprocessor  # noqa: E402
-from topicnmf.quality import npmi_coherence, top_term_indices, topic_diversity  # noqa: E402
-from topicnmf.vectorize import WEIGHTINGS, Vectorizer  # noqa: E402
+from topicnmf.factor import nmf as fz  # noqa: E402
+from topicnmf.text.preprocess import Preprocessor  # noqa: E402
+from topicnmf.quality.measures import npmi_coherence, top_term_indices, topic_diversity  # noqa: E402
+from topicnmf.text.vectorize import WEIGHTINGS, Vectorizer  # noqa: E402
 
 # name -> (weighting, solver, loss, init); the first one is topicnmf's default
 CONFIGS = {

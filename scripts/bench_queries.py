@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from bench_similar import fitted_model  # noqa: E402
 from topicnmf import TopicModel  # noqa: E402
-from topicnmf.recommend import recommend, similar  # noqa: E402
-from topicnmf.tagging import assign  # noqa: E402
-from topicnmf.target import target  # noqa: E402
+from topicnmf.queries.recommend import recommend, similar  # noqa: E402
+from topicnmf.tagging.tagger import assign  # noqa: E402
+from topicnmf.queries.target import target  # noqa: E402
 
 
 def rss_mib():

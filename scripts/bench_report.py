@@ -39,7 +39,7 @@ def main():
     args = parser.parse_args()
 
     from topicnmf import TopicModel
-    from topicnmf.report import report
+    from topicnmf.present.report import report
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

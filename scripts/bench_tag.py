@@ -24,8 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from topicnmf import TopicModel, load_corpus  # noqa: E402
-from topicnmf.batchtag import tag  # noqa: E402
-from topicnmf.tagging import Tagger  # noqa: E402
+from topicnmf.tagging.batch import tag  # noqa: E402
+from topicnmf.tagging.tagger import Tagger  # noqa: E402
 
 CORPUS = "/work/shared/data/debian-descriptions.jsonl.gz"
 RUN = """

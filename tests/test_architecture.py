@@ -1,6 +1,7 @@
-"""The import rule: data moves one way through the stages of the flow (DESIGN.md).
+"""The import rule: data moves one way through the stages of the flow (README "Architecture").
 
-A module imports only modules of its own or an earlier stage; the three sibling stages that use
+Each folder of the package is one stage; a few top-level modules are stages of their own. A
+module imports only modules of its own or an earlier stage; the three sibling stages that use
 the reconstruction (queries, quality, tagging) do not import each other; no module imports a
 private name of another; and the imports, function-level ones included, have no cycle.
 """
@@ -10,45 +11,58 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "topicnmf"
 
-#: Stage of every module, in the order of the flow. (The folders of DESIGN.md's layout will
-#: replace this table; until then it is the rule the flat modules follow.)
-STAGES = {
-    "base": ["__init__", "errors", "validate"],
-    "io": ["corpus", "files", "journal", "export", "matrix"],
-    "text": ["preprocess", "vectorize"],
-    "factor": ["factorize", "masked", "seeding"],
-    "model": ["modelcheck", "persist", "model"],
-    "reconstruction": ["reconstruction"],
-    "queries": ["segment", "recommend", "target"],
-    "quality": ["quality", "evaluate"],
-    "tagging": ["tagging", "tagstate", "batchtag"],
-    "present": ["plots", "report"],
-    "cli": ["cli"],
-}
+#: The stages in the order of the flow; stages of equal rank may not import each other.
 RANK = {"base": 0, "io": 1, "text": 2, "factor": 3, "model": 4, "reconstruction": 5,
         "queries": 6, "quality": 6, "tagging": 6, "present": 7, "cli": 8}
-STAGE_OF = {module: stage for stage, modules in STAGES.items() for module in modules}
+#: Top-level modules and the stage each is.
+TOP_LEVEL = {"__init__": "base", "errors": "base", "validate": "base",
+             "reconstruction": "reconstruction", "cli": "cli"}
+MAX_LINES = 400
 
 
-def imports_of(path):
-    """``(module, names)`` for every ``from .module import names`` in the file (any depth)."""
+def module_name(path):
+    """``queries.recommend`` for topicnmf/queries/recommend.py, ``factor`` for its __init__."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
+def stage_of(module):
+    first = module.split(".")[0]
+    return TOP_LEVEL.get(module) or (first if first in RANK and "." in module else None) \
+        or (first if (PACKAGE / first).is_dir() else None)
+
+
+def modules():
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports_of(module, path, known):
+    """``(imported module, names)`` for every relative import in the file (any depth)."""
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     out = []
     for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module is None:                       # from . import a, __version__
-                out.extend((alias.name, []) if (PACKAGE / f"{alias.name}.py").exists()
-                           else ("__init__", [alias.name]) for alias in node.names)
-            else:
-                out.append((node.module, [alias.name for alias in node.names]))
+        if not (isinstance(node, ast.ImportFrom) and node.level >= 1):
+            continue
+        base = package[:len(package) - (node.level - 1)]
+        if node.module:
+            out.append((".".join(base + node.module.split(".")), [a.name for a in node.names]))
+            continue
+        for alias in node.names:                   # from .. import validate, __version__
+            full = ".".join(base + [alias.name])
+            out.append((full, []) if full in known else (".".join(base) or "__init__",
+                                                          [alias.name]))
     return out
 
 
 def graph():
-    return {path.stem: imports_of(path) for path in sorted(PACKAGE.glob("*.py"))}
+    known = modules()
+    return {module: imports_of(module, path, known) for module, path in known.items()}
 
 
 def test_every_module_has_a_stage():
-    assert sorted(graph()) == sorted(STAGE_OF)
+    assert [m for m in modules() if stage_of(m) is None] == []
 
 
 def test_modules_import_only_their_own_or_earlier_stages():
@@ -56,9 +70,9 @@ def test_modules_import_only_their_own_or_earlier_stages():
     for module, imports in graph().items():
         if module == "__init__":                  # lazy exports of the public surface
             continue
-        stage = STAGE_OF[module]
+        stage = stage_of(module)
         for target, _ in imports:
-            other = STAGE_OF[target]
+            other = stage_of(target)
             if RANK[other] > RANK[stage] or (RANK[other] == RANK[stage] and other != stage):
                 wrong.append(f"{module} ({stage}) imports {target} ({other})")
     assert wrong == []
@@ -89,3 +103,18 @@ def test_imports_have_no_cycle():
         if module not in done:
             visit(module, [module])
     assert cycles == []
+
+
+def test_no_module_is_longer_than_the_limit():
+    long = {m: n for m, path in modules().items()
+            if (n := len(path.read_text("utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_the_rule_catches_an_upward_import(tmp_path):
+    """The checker itself: a queries module importing the CLI is reported."""
+    path = tmp_path / "probe.py"
+    path.write_text("from ..cli import main\nfrom .segment import _private\n")
+    imports = imports_of("queries.probe", path, modules())
+    assert ("cli", ["main"]) in imports and ("queries.segment", ["_private"]) in imports
+    assert RANK[stage_of("cli")] > RANK[stage_of("queries.probe")]

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from topicnmf import InputError, load_corpus
-from topicnmf.corpus import detect_format
+from topicnmf.io.corpus import detect_format
 
 
 def write(path, content):

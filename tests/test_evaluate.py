@@ -8,9 +8,9 @@ import scipy.sparse as sp
 
 from topicnmf import TopicModel
 from topicnmf.errors import InputError
-from topicnmf.evaluate import choose_k, evaluate, parse_k_range
-from topicnmf.model import fit_matrix
-from topicnmf.quality import (npmi_coherence, resample_columns, top_term_indices,
+from topicnmf.quality.choose import choose_k, evaluate, parse_k_range
+from topicnmf.model.estimator import fit_matrix
+from topicnmf.quality.measures import (npmi_coherence, resample_columns, top_term_indices,
                               topic_diversity, topic_uniqueness)
 
 from test_cli import REPO, assert_clean_error, run
@@ -253,7 +253,9 @@ def test_fit_weighting_option(tickets_path, tmp_path):
 
 
 def test_cli_choices_are_the_library_choices():
-    from topicnmf import cli, factorize, vectorize
+    from topicnmf import cli
+    from topicnmf.factor import nmf as factorize
+    from topicnmf.text import vectorize
 
     assert cli.SOLVERS == factorize.SOLVERS and cli.LOSSES == factorize.LOSSES
     assert cli.INITS == factorize.INITS

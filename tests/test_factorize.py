@@ -3,7 +3,7 @@ import pytest
 import scipy.sparse as sp
 
 from topicnmf import InputError
-from topicnmf.factorize import factorize, project, reconstruction_error
+from topicnmf.factor.nmf import factorize, project, reconstruction_error
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_all_zero_matrix_is_an_error():
 
 
 def test_minibatch_topics_are_nearly_as_coherent_as_full_batch(tickets_model):
-    from topicnmf.quality import npmi_coherence, top_term_indices
+    from topicnmf.quality.measures import npmi_coherence, top_term_indices
 
     V = tickets_model.V_
 

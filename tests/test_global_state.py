@@ -5,7 +5,7 @@ import csv
 import warnings
 
 from topicnmf import load_corpus
-from topicnmf import batchtag
+from topicnmf.tagging import batch as batchtag
 
 from test_cli import run
 
@@ -35,7 +35,7 @@ def test_tag_keeps_no_model_after_it_returns(saved_model, tickets_path, tmp_path
 
 def test_assign_reads_a_long_csv_field_and_leaves_the_limit_alone(saved_model):
     from topicnmf import TopicModel
-    from topicnmf.tagging import assign
+    from topicnmf.tagging.tagger import assign
 
     before = csv.field_size_limit(131072)
     rows = list(assign(TopicModel.load(saved_model),

@@ -25,19 +25,19 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-import topicnmf.batchtag as batchtag
+import topicnmf.tagging.batch as batchtag
 from test_cli import assert_clean_error, run
 from topicnmf import InputError, TopicModel, load_corpus
 from topicnmf import validate
 from topicnmf.cli import main
-from topicnmf.corpus import detect_format
-from topicnmf.evaluate import MAX_K, MAX_K_CANDIDATES, choose_k, evaluate, parse_k_range
-from topicnmf.matrix import MAX_CELL, load_matrix
-from topicnmf.model import fit_matrix
-from topicnmf.preprocess import read_stop_words
-from topicnmf.seeding import read_seed_topics
-from topicnmf.tagging import assign
-from topicnmf.tagstate import list_inputs
+from topicnmf.io.corpus import detect_format
+from topicnmf.quality.choose import MAX_K, MAX_K_CANDIDATES, choose_k, evaluate, parse_k_range
+from topicnmf.io.matrix import MAX_CELL, load_matrix
+from topicnmf.model.estimator import fit_matrix
+from topicnmf.text.preprocess import read_stop_words
+from topicnmf.factor.seeding import read_seed_topics
+from topicnmf.tagging.tagger import assign
+from topicnmf.tagging.state import list_inputs
 
 REPO = Path(__file__).resolve().parent.parent
 PURCHASES = REPO / "corpora" / "purchases.csv"
@@ -479,7 +479,7 @@ def test_every_option_named_in_a_message_exists():
     options = {opt for command in main.commands.values() for param in command.params
                for opt in getattr(param, "opts", []) + getattr(param, "secondary_opts", [])}
     named = set()
-    for path in (REPO / "topicnmf").glob("*.py"):
+    for path in (REPO / "topicnmf").rglob("*.py"):
         if path.name != "cli.py":
             named |= set(re.findall(r"(?<![\w-])--[a-z][a-z-]*[a-z]", path.read_text("utf-8")))
     assert named - options <= {"--weights"}          # an option of scripts/bench_seeding.py

@@ -7,7 +7,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from topicnmf.errors import InputError
-from topicnmf.masked import masked_loss, masked_nmf
+from topicnmf.factor.masked import masked_loss, masked_nmf
 
 FIT = dict(max_iter=3000, tol=1e-8, random_state=0)
 

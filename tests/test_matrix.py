@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError, TopicModel
-from topicnmf.matrix import load_matrix
-from topicnmf.model import fit_matrix
-from topicnmf.recommend import recommend, similar
-from topicnmf.segment import segments
-from topicnmf.target import target
+from topicnmf.io.matrix import load_matrix
+from topicnmf.model.estimator import fit_matrix
+from topicnmf.queries.recommend import recommend, similar
+from topicnmf.queries.segment import segments
+from topicnmf.queries.target import target
 
 CORPORA = Path(__file__).resolve().parent.parent / "corpora"
 PURCHASES, RATINGS = CORPORA / "purchases.csv", CORPORA / "ratings.csv"

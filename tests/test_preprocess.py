@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError
-from topicnmf.preprocess import Preprocessor, english_stop_words, parse_ngram_range
-from topicnmf.vectorize import Vectorizer
+from topicnmf.text.preprocess import Preprocessor, english_stop_words, parse_ngram_range
+from topicnmf.text.vectorize import Vectorizer
 
 
 def test_tokens_lowercase_and_drop_stop_words_numbers_and_short_tokens():

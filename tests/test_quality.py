@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from topicnmf.errors import InputError
-from topicnmf.quality import (DIVERSITY_FLOOR, KScore, average_jaccard, match_topics,
+from topicnmf.quality.measures import (DIVERSITY_FLOOR, KScore, average_jaccard, match_topics,
                               npmi_coherence, recommend_k, stability_runs, top_term_indices,
                               topic_diversity, topic_stability)
 

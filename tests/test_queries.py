@@ -5,9 +5,9 @@ import pytest
 
 from topicnmf import InputError, TopicModel
 from topicnmf.reconstruction import lexical_index_of, of_model
-from topicnmf.recommend import recommend, seen_terms, similar
-from topicnmf.segment import segments, term_topics
-from topicnmf.target import target
+from topicnmf.queries.recommend import recommend, seen_terms, similar
+from topicnmf.queries.segment import segments, term_topics
+from topicnmf.queries.target import target
 
 
 @pytest.fixture(scope="module")

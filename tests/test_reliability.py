@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError, ModelFormatError, TopicModel
-from topicnmf.files import clean_stale_temps, write_all, write_atomic
-from topicnmf.persist import ARRAYS_NPZ, MODEL_JSON, PREVIOUS_NPZ
+from topicnmf.io.files import clean_stale_temps, write_all, write_atomic
+from topicnmf.model.persist import ARRAYS_NPZ, MODEL_JSON, PREVIOUS_NPZ
 
 from test_cli import REPO, assert_clean_error, run
 from test_inputs import as_nobody
@@ -226,8 +226,8 @@ def test_a_read_only_destination_is_found_before_the_work(small_corpus, tmp_path
 
 
 def test_a_folder_without_write_permission_is_found_before_the_work(small_corpus):
-    import topicnmf.persist  # noqa: F401  (the child, not root, cannot import from /root)
-    import topicnmf.seeding  # noqa: F401
+    import topicnmf.model.persist  # noqa: F401  (the child, not root, cannot import from /root)
+    import topicnmf.factor.seeding  # noqa: F401
 
     base = Path(tempfile.mkdtemp(dir="/tmp"))
     try:

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from chromium import Chromium, find_chromium
 from topicnmf import Document, InputError, TopicModel
 from topicnmf.cli import PLOT_KINDS, main
-from topicnmf.evaluate import evaluate
-from topicnmf.plots import KINDS, month_of, monthly_shares, topic_map_layout, topic_similarity
-from topicnmf.report import build_report, report
+from topicnmf.quality.choose import evaluate
+from topicnmf.present.plots import KINDS, month_of, monthly_shares, topic_map_layout, topic_similarity
+from topicnmf.present.report import build_report, report
 
 # In CI the browser test must run: it is skipped only on a machine without chromium.
 needs_chromium = pytest.mark.skipif(
@@ -227,7 +227,7 @@ def test_topic_map_puts_similar_topics_close():
 def test_matrix_mode_speaks_of_segments_items_and_people():
     from pathlib import Path
 
-    from topicnmf.model import fit_matrix
+    from topicnmf.model.estimator import fit_matrix
 
     purchases = Path(__file__).resolve().parent.parent / "corpora" / "purchases.csv"
     model = fit_matrix(purchases, 3, random_state=0)

@@ -4,7 +4,7 @@ import logging
 import pytest
 
 from topicnmf import InputError, TopicModel
-from topicnmf.seeding import read_seed_topics
+from topicnmf.factor.seeding import read_seed_topics
 
 from test_cli import assert_clean_error, run
 
@@ -130,7 +130,7 @@ def test_seeding_works_with_other_solvers(tickets, solver, loss):
 
 def test_cli_seed_weight_default_is_the_library_default():
     from topicnmf.cli import fit
-    from topicnmf.seeding import SEED_WEIGHT
+    from topicnmf.factor.seeding import SEED_WEIGHT
 
     option = next(p for p in fit.params if p.name == "seed_weight")
     assert option.default == SEED_WEIGHT

@@ -27,9 +27,9 @@ def test_the_cli_and_its_help_load_no_heavy_library():
 
 def test_every_export_resolves_and_functions_win_over_their_modules():
     import topicnmf
-    from topicnmf.evaluate import choose_k          # the modules of the same names load
-    from topicnmf.recommend import similar
-    from topicnmf.target import target as target_function
+    from topicnmf.quality.choose import choose_k          # the modules of the same names load
+    from topicnmf.queries.recommend import similar
+    from topicnmf.queries.target import target as target_function
 
     assert callable(choose_k) and callable(similar)
     assert topicnmf.evaluate.__name__ == "evaluate" and callable(topicnmf.evaluate)
@@ -40,8 +40,9 @@ def test_every_export_resolves_and_functions_win_over_their_modules():
 
 
 def test_cli_tag_defaults_and_bounds_are_the_library_ones():
-    from topicnmf import cli, tagging
-    from topicnmf.evaluate import MAX_TOP
+    from topicnmf import cli
+    from topicnmf.tagging import tagger as tagging
+    from topicnmf.quality.choose import MAX_TOP
 
     assert (cli.THRESHOLD, cli.MIN_SHARE, cli.MAX_ERROR, cli.TOP_TERMS) == (
         tagging.THRESHOLD, tagging.MIN_SHARE, tagging.MAX_ERROR, tagging.TOP_TERMS)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError, TopicModel
-from topicnmf.batchtag import OUTPUTS, tag
+from topicnmf.tagging.batch import OUTPUTS, tag
 from topicnmf.reconstruction import Reconstruction, top_n
-from topicnmf.tagging import Tagger, TagSettings, _CandidateTerms, assign
+from topicnmf.tagging.tagger import Tagger, TagSettings, _CandidateTerms, assign
 
 from test_cli import assert_clean_error, run
 
@@ -70,7 +70,7 @@ def test_tag_equals_a_transform_of_the_same_documents(folder, tickets_model, tmp
 
 
 def test_output_lines_are_what_export_writes(tickets, tickets_model, tmp_path):
-    from topicnmf.export import csv_text, json_line
+    from topicnmf.io.export import csv_text, json_line
 
     model = TopicModel.load(_saved(tickets_model, tmp_path / "m"))
     for z in range(model.n_topics):
@@ -339,7 +339,7 @@ def test_a_table_resumes_chunk_by_chunk(tickets_path, tickets_model, tmp_path):
 
 
 def test_two_runs_never_share_an_output_folder(folder, tickets_model, tmp_path):
-    from topicnmf.tagstate import open_journal
+    from topicnmf.tagging.state import open_journal
 
     (tmp_path / "out").mkdir()
     held = open_journal(tmp_path / "out", "another run")

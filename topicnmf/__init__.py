@@ -5,23 +5,21 @@ the command line start without loading scikit-learn, SciPy or matplotlib.
 """
 
 import importlib
-import sys
-import types
 
 __version__ = "0.1.0"
 
 #: Public name -> module that defines it.
 _EXPORTS = {
-    "Corpus": "corpus", "Document": "corpus", "load_corpus": "corpus",
-    "choose_k": "evaluate", "evaluate": "evaluate",
+    "Corpus": "io.corpus", "Document": "io.corpus", "load_corpus": "io.corpus",
+    "ItemMatrix": "io.matrix", "load_matrix": "io.matrix",
     "InputError": "errors", "ModelFormatError": "errors", "NotFittedError": "errors",
     "TopicNMFError": "errors",
-    "ItemMatrix": "matrix", "fit_matrix": "model", "load_matrix": "matrix",
-    "Topic": "model", "TopicModel": "model",
-    "label": "model",
-    "recommend": "recommend", "similar": "recommend",
-    "segments": "segment", "term_topics": "segment",
-    "target": "target",
+    "Topic": "model.estimator", "TopicModel": "model.estimator",
+    "fit_matrix": "model.estimator", "label": "model.estimator",
+    "segments": "queries.segment", "term_topics": "queries.segment",
+    "recommend": "queries.recommend", "similar": "queries.recommend",
+    "target": "queries.target",
+    "choose_k": "quality.choose", "evaluate": "quality.choose",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -38,16 +36,3 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """Keeps ``topicnmf.evaluate`` (``recommend``, ``target``) the function: importing the
-    submodule of the same name would otherwise bind the module over it."""
-
-    def __setattr__(self, name, value):
-        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
-            return                           # __getattr__ returns the function
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -22,8 +22,8 @@ from . import __version__
 from .errors import TopicNMFError
 
 CORPUS_FORMATS = ("folder", "csv", "tsv", "jsonl", "lines")
-PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.plots.KINDS
-# = topicnmf.factorize.SOLVERS, LOSSES, INITS and topicnmf.vectorize.WEIGHTINGS (not imported:
+PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.present.plots.KINDS
+# = topicnmf.factor.nmf.SOLVERS, LOSSES, INITS and topicnmf.text.vectorize.WEIGHTINGS (not imported:
 # the CLI starts without loading scikit-learn)
 SOLVERS = ("cd", "mu", "minibatch")
 LOSSES = ("frobenius", "kullback-leibler")
@@ -243,8 +243,8 @@ def model_options(func):
 def make_estimator(n_topics, *, weighting, max_iter, min_df, max_df, stop_words_file,
                    **params):
     """A TopicModel from the values of :func:`model_options` (and ``fit``'s seed options)."""
-    from .model import TopicModel
-    from .vectorize import WEIGHTINGS
+    from .model.estimator import TopicModel
+    from .text.vectorize import WEIGHTINGS
 
     return TopicModel(n_topics, max_iter=max_iter, extra_stop_words=stop_words_file,
                       min_df=int(min_df) if min_df >= 1 else min_df,
@@ -254,7 +254,7 @@ def make_estimator(n_topics, *, weighting, max_iter, min_df, max_df, stop_words_
 
 def read_corpus(path, input_format, text_column, id_column, label_column, date_column,
                 duplicate_ids="error"):
-    from .corpus import detect_format, load_corpus
+    from .io.corpus import detect_format, load_corpus
 
     fmt = input_format or detect_format(path)
     if fmt == "jsonl":      # an --id-column given must be in every record; else 'id' if present
@@ -270,7 +270,7 @@ def read_corpus(path, input_format, text_column, id_column, label_column, date_c
 
 
 def echo_rows(rows, fmt):
-    from .export import format_rows
+    from .io.export import format_rows
 
     echo_out(format_rows(rows, fmt), nl=False)
 
@@ -292,7 +292,7 @@ def info(message):
 
 
 def parse_ngrams(ctx, param, value):
-    from .preprocess import parse_ngram_range
+    from .text.preprocess import parse_ngram_range
 
     try:
         return parse_ngram_range(value)
@@ -337,14 +337,14 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
       topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
     """
-    from .persist import check_model_destination
-    from .seeding import read_seed_topics
+    from .model.persist import check_model_destination
+    from .factor.seeding import read_seed_topics
 
     if (corpus is None) == (matrix_path is None):
         raise click.UsageError("give either CORPUS or --matrix FILE")
     check_model_destination(output)
     if matrix_path is not None:
-        from .model import fit_matrix
+        from .model.estimator import fit_matrix
 
         model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
                            max_iter=max_iter or 3000, solver="mu" if solver == "mu" else "cd")
@@ -384,12 +384,12 @@ def topics(model_path, top, term, fmt):
       topicnmf topics /tmp/m --top 8 --format csv
       topicnmf topics /tmp/m --term printer
     """
-    from .model import TopicModel
+    from .model.estimator import TopicModel
 
     model = TopicModel.load(model_path)
     nested = fmt in ("json", "jsonl")
     if term is not None:
-        from .segment import term_topics
+        from .queries.segment import term_topics
 
         echo_rows([r.as_row(nested) for r in term_topics(model, term)], fmt)
         return
@@ -397,7 +397,7 @@ def topics(model_path, top, term, fmt):
 
 
 def load_model(path):
-    from .model import TopicModel
+    from .model.estimator import TopicModel
 
     return TopicModel.load(path)
 
@@ -405,8 +405,8 @@ def load_model(path):
 def check_output(path, source):
     """Refuse an output file before the work: a special file, a link, or a file of
     ``source`` (an input file, or a model folder's own files)."""
-    from .files import check_output_file
-    from .persist import ARRAYS_NPZ, MODEL_JSON
+    from .io.files import check_output_file
+    from .model.persist import ARRAYS_NPZ, MODEL_JSON
 
     source = os.fspath(source)
     inputs = [os.path.join(source, n) for n in (MODEL_JSON, ARRAYS_NPZ)] \
@@ -433,7 +433,7 @@ def segments(model_path, threshold, by, top, fmt):
     Example:
       topicnmf segments /tmp/p --threshold 0.1
     """
-    from .segment import segments as run
+    from .queries.segment import segments as run
 
     nested = fmt in ("json", "jsonl")
     rows = run(load_model(model_path), threshold=threshold, by=by, top=top)
@@ -457,7 +457,7 @@ def recommend(model_path, doc_id, top, include_seen, fmt):
     Example:
       topicnmf recommend /tmp/p Mary --top 3
     """
-    from .recommend import recommend as run
+    from .queries.recommend import recommend as run
 
     result = run(load_model(model_path), doc_id, top=top, include_seen=include_seen)
     if result.seen_excluded:
@@ -486,7 +486,7 @@ def similar(model_path, doc_id, text, top, blend, threshold, fmt):
       topicnmf similar /tmp/m python3-numpy --top 5
       topicnmf similar /tmp/m --text "printer paper jam"
     """
-    from .recommend import similar as run
+    from .queries.recommend import similar as run
     from .reconstruction import DEFAULT_BLEND
 
     if (doc_id is None) == (text is None):
@@ -515,7 +515,7 @@ def target(model_path, term, topic, budget, prospects_only, fmt):
     Example:
       topicnmf target /tmp/p --term Coffee --budget 4
     """
-    from .target import target as run
+    from .queries.target import target as run
 
     if (term is None) == (topic is None):
         raise click.UsageError("give either --term or --topic")
@@ -536,7 +536,7 @@ def label(model_path, topic, name, clear):
       topicnmf label /tmp/m 3 --clear
     """
     from .errors import InputError
-    from .model import label as set_label
+    from .model.estimator import label as set_label
 
     if clear == bool(name):
         raise InputError("give either a NAME for the topic or --clear (not both)")
@@ -544,10 +544,10 @@ def label(model_path, topic, name, clear):
     echo_out(f"topic {topic}: {model.label(topic)}")
 
 
-#: = topicnmf.tagging.THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS (not imported: the CLI starts
+#: = topicnmf.tagging.tagger.THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS (not imported: the CLI starts
 #: without loading NumPy and SciPy; a test checks that they agree).
 THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
-MAX_TOP = 100                           # = topicnmf.evaluate.MAX_TOP, likewise
+MAX_TOP = 100                           # = topicnmf.quality.choose.MAX_TOP, likewise
 
 
 def tag_options(func):
@@ -599,8 +599,8 @@ def tag(paths, model_path, outdir, jobs, threshold, min_share, max_error, top_te
     Example:
       topicnmf tag inbox/ corpora/tickets.csv.gz --model /tmp/m -o /tmp/tags --jobs 2
     """
-    from .batchtag import tag as tag_paths
-    from .model import TopicModel
+    from .tagging.batch import tag as tag_paths
+    from .model.estimator import TopicModel
 
     model = TopicModel.load(model_path)
     start = time.perf_counter()
@@ -638,9 +638,9 @@ def assign(model_path, input_format, text_column, id_column, threshold, min_shar
       topicnmf assign --model /tmp/m < new_tickets.jsonl > assigned.jsonl
     """
     from .errors import InputError
-    from .export import json_line
-    from .model import TopicModel
-    from .tagging import TagSettings, assign as assign_stream
+    from .io.export import json_line
+    from .model.estimator import TopicModel
+    from .tagging.tagger import TagSettings, assign as assign_stream
 
     if sys.stdin is None:
         raise InputError("stdin is closed; pipe JSONL or CSV records into 'topicnmf assign'")
@@ -675,9 +675,9 @@ def report(model_path, output, top, documents, similar, max_map_documents, rando
     Example:
       topicnmf report /tmp/m -o report.html
     """
-    from .files import write_atomic
-    from .model import TopicModel
-    from .report import report as make_report
+    from .io.files import write_atomic
+    from .model.estimator import TopicModel
+    from .present.report import report as make_report
 
     start = time.perf_counter()
     check_output(output, model_path)
@@ -708,9 +708,9 @@ def plot(model_path, kind, output, fmt, topic, top, max_map_documents, random_st
     Example:
       topicnmf plot /tmp/m --kind map -o map.png
     """
-    from .files import write_atomic
-    from .model import TopicModel
-    from .plots import plot as make_plot
+    from .io.files import write_atomic
+    from .model.estimator import TopicModel
+    from .present.plots import plot as make_plot
 
     fmt = fmt or ("svg" if str(output).lower().endswith(".svg") else "png")
     check_output(output, model_path)
@@ -760,7 +760,7 @@ def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, fmt):
       topicnmf evaluate /tmp/m
       topicnmf evaluate /tmp/m --runs 5 --jobs 2 --format csv
     """
-    from .evaluate import evaluate as run
+    from .quality.choose import evaluate as run
 
     model = load_model(model_path)
     start = time.perf_counter()
@@ -812,7 +812,7 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
       topicnmf choose-k corpora/tickets.csv.gz --id-column id --k 5:40:5 --plot k.png
       topicnmf choose-k corpora/tickets.csv.gz --id-column id --k 8,12,16 --runs 3 --jobs 2
     """
-    from .evaluate import choose_k as run, parse_k_range
+    from .quality.choose import choose_k as run, parse_k_range
 
     ks = parse_k_range(k_range)
     for path in (plot_path, journal):
@@ -838,8 +838,8 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
     reused = f" ({result.reused} from {journal})" if journal else ""
     info(f"{len(ks) * (runs + 1)} fits{reused} in {time.perf_counter() - start:.1f} s")
     if plot_path:
-        from .files import write_atomic
-        from .plots import choose_k_figure, figure_bytes
+        from .io.files import write_atomic
+        from .present.plots import choose_k_figure, figure_bytes
 
         picture = "svg" if str(plot_path).lower().endswith(".svg") else "png"
         write_atomic(plot_path, figure_bytes(choose_k_figure(result), picture))

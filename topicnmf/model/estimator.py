@@ -13,16 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from . import factorize as fz
+from ..factor import nmf as fz
 from . import persist
-from . import validate
-from .corpus import Corpus, Document
-from .errors import InputError, NotFittedError
-from .matrix import ItemMatrix, load_matrix
-from .modelcheck import check_label
-from .preprocess import Preprocessor, parse_ngram_range, read_stop_words
-from .seeding import SEED_WEIGHT, check_seed_topics, guided_factorize, resolve_seed_terms
-from .vectorize import Vectorizer
+from .. import validate
+from ..io.corpus import Corpus, Document
+from ..errors import InputError, NotFittedError
+from ..io.matrix import ItemMatrix, load_matrix
+from .check import check_label
+from ..text.preprocess import Preprocessor, parse_ngram_range, read_stop_words
+from ..factor.seeding import SEED_WEIGHT, check_seed_topics, guided_factorize, resolve_seed_terms
+from ..text.vectorize import Vectorizer
 
 @dataclass(frozen=True)
 class Topic:
@@ -72,14 +72,14 @@ class TopicModel:
     ngram_range : (int, int) or str
         E.g. ``(1, 2)`` or ``"1-2"``.
     min_df, max_df, max_features, sublinear_tf, use_idf
-        Vocabulary and weighting, see :class:`topicnmf.vectorize.Vectorizer` (the named
-        combinations are in ``topicnmf.vectorize.WEIGHTINGS``).
+        Vocabulary and weighting, see :class:`topicnmf.text.vectorize.Vectorizer` (the named
+        combinations are in ``topicnmf.text.vectorize.WEIGHTINGS``).
     seed_topics : dict of {str: list of str}, optional
         Categories you already know, e.g. ``{"Billing": ["refund", "invoice"]}``: they become
         topics ``0, 1, ...`` in the given order, named after their keys, with their seed words
         among their top terms; the other topics are discovered freely. Seed words are
         preprocessed like the corpus; unknown words give a warning. See
-        :mod:`topicnmf.seeding` for the method (custom init + seed pseudo-documents; ``init``
+        :mod:`topicnmf.factor.seeding` for the method (custom init + seed pseudo-documents; ``init``
         is not used then).
     seed_weight : float
         Pull of each seed topic's words, as a fraction of the corpus (default 0.02).
@@ -170,7 +170,7 @@ class TopicModel:
         ----------
         documents : Corpus, iterable of Document, iterable of str, or ItemMatrix
             Plain strings get ids ``"0"``, ``"1"``, ... An items × people table
-            (:func:`topicnmf.matrix.load_matrix`) is fitted as it is (matrix mode).
+            (:func:`topicnmf.io.matrix.load_matrix`) is fitted as it is (matrix mode).
         y : ignored
         progress : callable, optional
             Wraps the iteration over texts, e.g. ``tqdm`` (called as
@@ -233,7 +233,7 @@ class TopicModel:
         """Topics ``W`` of an already-built matrix with this model's settings.
 
         The factorization step of :meth:`fit`, on its own: fitted attributes are not touched.
-        Quality checks use it to refit on resampled documents (:mod:`topicnmf.evaluate`).
+        Quality checks use it to refit on resampled documents (:mod:`topicnmf.quality.choose`).
 
         Parameters
         ----------
@@ -253,7 +253,7 @@ class TopicModel:
         """
         check_params(self.get_params())
         if mask is not None:
-            from .masked import masked_nmf
+            from ..factor.masked import masked_nmf
 
             limit = {} if self.max_iter is None else {"max_iter": self.max_iter}
             W, H, n_iter = masked_nmf(V.toarray(), mask, int(self.n_topics),
@@ -325,7 +325,7 @@ class TopicModel:
 
     @property
     def mode(self) -> str:
-        """``'text'`` (terms × documents) or ``'matrix'`` (items × people, see topicnmf.matrix)."""
+        """``'text'`` (terms × documents) or ``'matrix'`` (items × people, see topicnmf.io.matrix)."""
         return getattr(self, "mode_", "text")
 
     @property
@@ -426,7 +426,7 @@ class TopicModel:
     def set_label(self, topic: int, name):
         """Name a topic (``None`` or blank restores the automatic label). Returns self.
 
-        A name is one line of printable text (see :func:`topicnmf.modelcheck.check_label`).
+        A name is one line of printable text (see :func:`topicnmf.model.check.check_label`).
         """
         self._check_topic(topic)
         self.topic_labels_[topic] = check_label(name, topic)
@@ -458,7 +458,7 @@ class TopicModel:
     def save(self, path):
         """Save to a folder (``model.json`` + ``arrays.npz``); other files there are left alone.
 
-        See :func:`topicnmf.persist.save_model`. Returns the path.
+        See :func:`topicnmf.model.persist.save_model`. Returns the path.
         """
         return persist.save_model(self, path)
 
@@ -524,7 +524,7 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=300
         cheap, and the default lets the solver converge)
     solver : {'cd', 'mu'}
         Solver when there are no missing cells; with missing cells the masked multiplicative
-        updates of :func:`topicnmf.masked.masked_nmf` always run.
+        updates of :func:`topicnmf.factor.masked.masked_nmf` always run.
 
     Returns
     -------

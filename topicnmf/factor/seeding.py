@@ -43,8 +43,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from . import factorize as fz
-from .errors import InputError
+from . import nmf as fz
+from ..errors import InputError
 
 logger = logging.getLogger("topicnmf")
 

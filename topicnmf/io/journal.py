@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 from .files import naming, open_lock, write_atomic
 
 JOURNAL_FORMAT = "topicnmf-tag-state"   # named after its first user; kept so old journals resume

@@ -3,9 +3,9 @@
 The CSV's first column names the items (rows of ``V``, like terms), its header row names the
 people (columns of ``V``, like documents); cells are non-negative counts or ratings. Blank cells
 are *missing* with ``missing="blank"`` (ratings: not rated is not a zero rating) and are left
-out of the cost by :func:`topicnmf.masked.masked_nmf` (weighted multiplicative updates); with
+out of the cost by :func:`topicnmf.factor.masked.masked_nmf` (weighted multiplicative updates); with
 ``missing="zero"`` (purchases: not bought = 0) they are zeros and the normal solver runs. This
-module only reads the table; ``TopicModel.fit(matrix)`` (or :func:`topicnmf.model.fit_matrix`)
+module only reads the table; ``TopicModel.fit(matrix)`` (or :func:`topicnmf.model.estimator.fit_matrix`)
 fits it, and the model then answers the same questions as a text model: topics are segments,
 ``H`` holds people's memberships.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import READ_ERRORS, open_text, read_problem
-from .errors import InputError
+from ..errors import InputError
 
 MISSING = ("blank", "zero")
 #: Largest cell :func:`load_matrix` accepts. The solvers square the cells (‖V‖², WᵀW, W H Hᵀ):

@@ -1,7 +1,7 @@
 """``tag``: tag folders and files with a fitted model, resumably, in parallel, atomically.
 
 Work is cut into batches (``batch_size`` loose files, or ``batch_size`` rows of a table) that
-workers tag independently; results are committed to the journal (:mod:`topicnmf.tagstate`) in
+workers tag independently; results are committed to the journal (:mod:`topicnmf.tagging.state`) in
 order, and the outputs are written at the end from the journal alone, ordered by input (path
 order, then row order), never by completion order. So a rerun after a crash resumes, a rerun
 after adding files tags only the new or changed ones, and ``jobs=N`` gives the same bytes as
@@ -15,13 +15,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import load_corpus, read_file_document
-from .errors import InputError, TopicNMFError
-from .export import csv_text
-from .files import check_output_folder, write_all
-from .tagging import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
-from .journal import file_sha256, fingerprint
-from .tagstate import STATE_NAME, entry, list_inputs, lookup, open_journal
+from ..io.corpus import load_corpus, read_file_document
+from ..errors import InputError, TopicNMFError
+from ..io.export import csv_text
+from ..io.files import check_output_folder, write_all
+from .tagger import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
+from ..io.journal import file_sha256, fingerprint
+from .state import STATE_NAME, entry, list_inputs, lookup, open_journal
 
 BATCH_SIZE = 1024
 OUTPUTS = ("doc-topics.csv", "topic-terms.csv", "tags.jsonl", "errors.csv")
@@ -54,13 +54,13 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         Gets ``doc-topics.csv`` (doc_id, topic, label, share: every topic with share >=
         ``threshold``, or one 'unassigned' row), ``topic-terms.csv`` (topic, label, rank,
         term, weight), ``tags.jsonl`` (one object per document, see
-        :meth:`topicnmf.tagging.RowMaker.tag_row`), ``errors.csv`` (path, reason) and the journal
+        :meth:`topicnmf.tagging.tagger.RowMaker.tag_row`), ``errors.csv`` (path, reason) and the journal
         ``.tag-state.jsonl``. The four outputs are replaced together (all or none); an
         existing folder must be empty or one that ``tag`` wrote (it holds the journal).
     jobs : int
         Worker processes; the output does not depend on it.
     threshold, min_share, max_error, top_terms
-        See :class:`topicnmf.tagging.TagSettings` (None: its default).
+        See :class:`topicnmf.tagging.tagger.TagSettings` (None: its default).
     batch_size : int
         Documents per batch: the unit of parallel work and of progress saved to the journal.
     text_column, id_column, encoding

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import validate
-from .errors import InputError
-from .reconstruction import DEFAULT_BLEND, lexical_index_of, of_model, similar_documents, top_n
+from .. import validate
+from ..errors import InputError
+from ..reconstruction import DEFAULT_BLEND, lexical_index_of, of_model, similar_documents, top_n
 from .segment import DEFAULT_THRESHOLD, check_threshold, topic_pairs
 
 

@@ -4,7 +4,7 @@ topic shares over time, drawn with matplotlib and returned as deterministic SVG 
 Two halves: *layouts* (plain numpy: similarities, a 2-D map of topics by classical MDS, a 2-D
 map of documents by t-SNE, monthly shares) and *figures* (matplotlib ``Figure`` objects built
 without pyplot, so importing this module never changes the user's backend). :func:`plot` joins
-them for one picture; the HTML report (``topicnmf.report``) uses the same pieces.
+them for one picture; the HTML report (``topicnmf.present.report``) uses the same pieces.
 Orientation as everywhere: ``W`` terms × k, ``H`` k × documents.
 """
 
@@ -15,9 +15,9 @@ import re
 
 import numpy as np
 
-from . import factorize as fz
-from . import validate
-from .errors import InputError
+from ..factor import nmf as fz
+from .. import validate
+from ..errors import InputError
 
 KINDS = ("terms", "map", "documents", "heatmap", "shares")
 FORMATS = ("png", "svg")
@@ -304,9 +304,9 @@ def choose_k_figure(choice):
 
     Parameters
     ----------
-    choice : topicnmf.evaluate.KChoice
+    choice : topicnmf.quality.choose.KChoice
     """
-    from .quality import DIVERSITY_FLOOR
+    from ..quality.measures import DIVERSITY_FLOOR
 
     ks = [s.k for s in choice.scores]
     panels = [("coherence", "NPMI coherence (higher is better)"),

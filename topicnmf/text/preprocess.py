@@ -15,7 +15,7 @@ from pathlib import Path
 from sys import intern
 
 
-from .errors import InputError
+from ..errors import InputError
 
 #: A word starts with a letter and continues with letters, digits or underscores:
 #: "ipv6" and "x11" are words, "2024" and "--" are not.

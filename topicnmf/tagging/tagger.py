@@ -9,7 +9,7 @@ contain yet (the collaborative-filtering reading of NMF).
 A document is **unassigned** (instead of being forced into a topic) when its largest share is
 below ``min_share`` or its fit error is above ``max_error``; a document with no known term has
 no memberships at all and is unassigned too. ``tag`` (batch, resumable, parallel) lives in
-:mod:`topicnmf.batchtag`; this module tags texts and streams ``assign``.
+:mod:`topicnmf.tagging.batch`; this module tags texts and streams ``assign``.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from . import factorize as fz
-from .corpus import json_record, large_csv_fields
-from .errors import InputError
-from .export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
-from .reconstruction import MAX_ERROR, of_model, top_n
+from ..factor import nmf as fz
+from ..io.corpus import json_record, large_csv_fields
+from ..errors import InputError
+from ..io.export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
+from ..reconstruction import MAX_ERROR, of_model, top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8) and the 64k Debian descriptions (k=50).
 #: Largest shares: k=8, 99 % above 0.36; k=50, 99 % above 0.13 (many packages mix two or three

@@ -15,8 +15,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from . import validate
-from .errors import InputError
+from .. import validate
+from ..errors import InputError
 
 _EPS = np.finfo(np.float32).eps   # denominator guard, as in scikit-learn's multiplicative updates
 _CHECK_EVERY = 10                 # iterations between two looks at the loss

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, ModelFormatError
-from .files import (TEMP_SUFFIX, check_output_file, check_writable_folder, exclusive_lock,
+from ..errors import InputError, ModelFormatError
+from ..io.files import (TEMP_SUFFIX, check_output_file, check_writable_folder, exclusive_lock,
                     naming, temp_file_for, write_atomic)
-from .modelcheck import Invalid, check_arrays, check_label, check_meta, check_strings
+from .check import Invalid, check_arrays, check_label, check_meta, check_strings
 
 FORMAT_NAME = "topicnmf-model"
 FORMAT_VERSION = 1
@@ -110,7 +110,7 @@ def _is_model_json(path) -> bool:
 def model_contents(model) -> tuple:
     """``(meta, arrays)``: what :func:`save_model` writes to ``model.json`` and
     ``arrays.npz``, with the ``save_id`` that ties the two together."""
-    from . import __version__
+    from .. import __version__
 
     V = model.V_.tocsc()
     meta = {
@@ -217,7 +217,7 @@ def _jsonable(params: dict) -> dict:
 @contextmanager
 def model_lock(path, command):
     """Hold the lock of the model folder ``path`` (after checking that it is one), for a
-    read-modify-write update such as :func:`topicnmf.model.label`."""
+    read-modify-write update such as :func:`topicnmf.model.estimator.label`."""
     path = Path(path)
     _read_meta(_model_folder(path))        # a model folder at all? (before creating a lock)
     with exclusive_lock(path / LOCK_NAME, command):
@@ -232,7 +232,7 @@ def write_model(path, model) -> None:
 @dataclass(frozen=True)
 class SavedModel:
     """What a saved model holds, checked field by field: ``TopicModel.load`` builds the model
-    from it. Shapes as in :class:`~topicnmf.model.TopicModel` (``W`` terms × k, ``H`` k ×
+    from it. Shapes as in :class:`~topicnmf.model.estimator.TopicModel` (``W`` terms × k, ``H`` k ×
     documents, ``V`` terms × documents)."""
 
     mode: str
@@ -241,7 +241,7 @@ class SavedModel:
     H: np.ndarray
     V: object                  # scipy.sparse.csc_matrix
     mask: object               # ndarray of bool, or None
-    vectorizer: object         # topicnmf.vectorize.Vectorizer, or None in matrix mode
+    vectorizer: object         # topicnmf.text.vectorize.Vectorizer, or None in matrix mode
     labels: list
     ids: list
     snippets: list
@@ -345,7 +345,7 @@ def _read_npz(file: Path) -> dict:
 
 
 def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
-    from .vectorize import Vectorizer
+    from ..text.vectorize import Vectorizer
 
     try:
         fields = check_meta(meta)

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import InputError
+from ..errors import InputError
 
 SOLVERS = ("cd", "mu", "minibatch")
 LOSSES = ("frobenius", "kullback-leibler")

@@ -3,9 +3,9 @@
 * :func:`evaluate` scores a fitted model: per topic and overall NPMI coherence, diversity,
   size and stability, plus the relative reconstruction error.
 * :func:`choose_k` fits a range of k on one corpus, scores each the same way and recommends
-  a k with :func:`topicnmf.quality.recommend_k`.
+  a k with :func:`topicnmf.quality.measures.recommend_k`.
 
-The measures are those of :mod:`topicnmf.quality`. Stability refits the topics on resampled
+The measures are those of :mod:`topicnmf.quality.measures`. Stability refits the topics on resampled
 documents (Greene, O'Callaghan & Cunningham 2014): each run factorizes a random
 ``sample_fraction`` of the columns of the model's own matrix ``V`` (the vocabulary and idf
 stay those of the whole corpus) with the model's own settings and seed, and the run's topics
@@ -25,13 +25,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import factorize as fz
-from . import validate
-from .errors import InputError
-from .journal import Journal, fingerprint
-from .quality import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
+from ..factor import nmf as fz
+from .. import validate
+from ..errors import InputError
+from ..io.journal import Journal, fingerprint
+from .measures import (KScore, npmi_coherence, recommend_k, resample_columns, top_term_indices,
                       topic_diversity, topic_stability, topic_uniqueness)
-from .reconstruction import MAX_ERROR, Reconstruction
+from ..reconstruction import MAX_ERROR, Reconstruction
 
 __all__ = ["DIVERSITY_TOP", "Evaluation", "FitJournal", "KChoice", "TopicQuality", "choose_k",
            "evaluate", "parse_k_range"]
@@ -101,7 +101,7 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class KChoice:
-    """Result of :func:`choose_k`: one :class:`~topicnmf.quality.KScore` per k (ascending),
+    """Result of :func:`choose_k`: one :class:`~topicnmf.quality.measures.KScore` per k (ascending),
     the recommended ``k`` and the ``reason`` (the rule and the winning numbers);
     ``reused`` fits came from the journal."""
 
@@ -134,7 +134,7 @@ def _fit(setup, k, run):
     """One task: ``run`` -1 fits all documents and scores them; ``run`` r >= 0 fits the r-th
     resample. Returns the top terms and a dict of scores (whether the solver converged;
     coherence, diversity and error for a full fit)."""
-    from .model import TopicModel
+    from ..model.estimator import TopicModel
 
     estimator = TopicModel(**{**setup.params, "n_topics": k})
     V, mask = setup.V, setup.mask
@@ -220,7 +220,7 @@ def _collect(done, results, journal, total, progress, desc):
 
 class FitJournal:
     """Finished ``choose_k`` fits in a JSON-lines file, reused by the next run on the same
-    corpus and settings (see :class:`topicnmf.journal.Journal`: header with a fingerprint,
+    corpus and settings (see :class:`topicnmf.io.journal.Journal`: header with a fingerprint,
     one fsynced line per fit, a torn last line dropped, a lock against a second writer).
 
     A journal written for another corpus, other settings, ``top``, ``sample_fraction`` or
@@ -388,7 +388,7 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     The corpus is vectorized once with the estimator's settings; for each k the topics are
     fitted on all documents (coherence of the top ``top`` terms, diversity of the top 25,
     relative reconstruction error) and on ``runs`` resamples (stability). The recommendation
-    is :func:`topicnmf.quality.recommend_k` of the table.
+    is :func:`topicnmf.quality.measures.recommend_k` of the table.
 
     Parameters
     ----------
@@ -420,7 +420,7 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     >>> [row["k"] for row in choice.rows()], choice.k in (1, 2)
     ([1, 2], True)
     """
-    from .model import TopicModel, as_documents, check_params
+    from ..model.estimator import TopicModel, as_documents, check_params
 
     ks = parse_k_range(ks) if isinstance(ks, str) else sorted(set(ks))
     _check_common(top, runs, sample_fraction, jobs, random_state)

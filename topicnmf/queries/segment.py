@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import validate
-from .errors import InputError
+from .. import validate
+from ..errors import InputError
 
 DEFAULT_THRESHOLD = 0.1
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import InputError, NotFittedError
+from ..errors import InputError, NotFittedError
 from .preprocess import Preprocessor
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from . import validate
-from .errors import InputError
-from .reconstruction import of_model, top_n
+from .. import validate
+from ..errors import InputError
+from ..reconstruction import of_model, top_n
 from .segment import topic_pairs
 
 MAX_DRIVERS = 3

@@ -1,6 +1,6 @@
 """What ``tag`` has done so far: the inputs it reads and its journal entries.
 
-The journal (``OUTDIR/.tag-state.jsonl``, a :class:`topicnmf.journal.Journal` locked by
+The journal (``OUTDIR/.tag-state.jsonl``, a :class:`topicnmf.io.journal.Journal` locked by
 ``OUTDIR/.tag-state.lock``) starts with a header naming the model and settings; every later
 line is one committed piece of work: the results of one loose file, or of one chunk of rows of
 a CSV/TSV/JSONL file, with that file's size, mtime and SHA-256. An input is done when its size
@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import FOLDER_EXTENSIONS, TABLE_FORMATS, suffix, walk_files
-from .errors import InputError
-from .journal import Journal
+from ..io.corpus import FOLDER_EXTENSIONS, TABLE_FORMATS, suffix, walk_files
+from ..errors import InputError
+from ..io.journal import Journal
 
 logger = logging.getLogger("topicnmf")
 

@@ -19,13 +19,14 @@ from importlib import resources
 
 import numpy as np
 
-from . import factorize as fz
-from . import plots, validate
-from .errors import InputError
-from .reconstruction import top_n
+from ..factor import nmf as fz
+from . import plots
+from .. import validate
+from ..errors import InputError
+from ..reconstruction import top_n
 
 IMAGE_FORMATS = ("svg", "png")
-_DATA = resources.files(__package__) / "data"
+_DATA = resources.files("topicnmf") / "data"
 SCRIPT = (_DATA / "report.js").read_text("utf-8")   # the search box; its hash goes in the CSP
 CSS = (_DATA / "report.css").read_text("utf-8")
 MAX_MEMBERSHIP_ROWS = 1000
@@ -163,7 +164,7 @@ def quality_figures(model, top=10):
     Returns ``(coherence of shape (k,), diversity)``, or ``(None, None)`` for a model with a
     single term (coherence needs pairs).
     """
-    from .evaluate import evaluate
+    from ..quality.choose import evaluate
 
     if model.W_.shape[0] < 2:
         return None, None
@@ -221,7 +222,7 @@ def report(model, *, top=10, documents=5, similar=3, max_map_documents=2000, ran
 
     Examples
     --------
-    >>> from topicnmf.files import write_atomic
+    >>> from topicnmf.io.files import write_atomic
     >>> html = report(model, max_map_documents=200)
     >>> html.startswith("<!DOCTYPE html>")
     True

@@ -25,8 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
-from . import validate
-from .errors import InputError
+from .. import validate
+from ..errors import InputError
 
 __all__ = ["COVERAGE_SLACK", "DIVERSITY_FLOOR", "KScore", "average_jaccard", "match_topics", "npmi_coherence",
            "recommend_k", "resample_columns", "stability_runs", "top_term_indices",
@@ -539,7 +539,7 @@ class KScore:
     ``coherence``, ``diversity`` and ``stability`` are means over topics (an array is
     averaged); ``error`` (reconstruction error) is optional and informative only;
     ``unexplained`` (optional, default 0) is the share of documents the topics do not explain
-    at all (``topicnmf.evaluate`` counts a relative fit error above 0.999, the ``tag``
+    at all (``topicnmf.quality.choose`` counts a relative fit error above 0.999, the ``tag``
     threshold for "unassigned").
     """
 

@@ -1,7 +1,7 @@
 """What a saved model must hold: every field of ``model.json`` and every array of
 ``arrays.npz`` checked for type, length, shape and range before the model is built from them.
 
-The checks raise :class:`Invalid` naming the first bad field; :mod:`topicnmf.persist` turns it
+The checks raise :class:`Invalid` naming the first bad field; :mod:`topicnmf.model.persist` turns it
 into a ``ModelFormatError`` that names the model folder.
 """
 
@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import InputError
+from ..errors import InputError
 
 
 MAX_LABEL_LENGTH = 200
@@ -111,7 +111,7 @@ def _check_kinds(obj, kinds: dict, where: str) -> dict:
 
 def check_meta(meta: dict) -> dict:
     """The fields of a model.json, checked; raises _Invalid naming the first bad one."""
-    from .factorize import INITS, LOSSES, SOLVERS
+    from ..factor.nmf import INITS, LOSSES, SOLVERS
 
     mode = _field(meta, "mode", "", str, default="text")
     if mode not in ("text", "matrix"):

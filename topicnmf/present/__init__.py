@@ -1,0 +1,1 @@
+"""Stage 7, present: rows for tables, plots, the HTML report."""

@@ -1,0 +1,1 @@
+"""Stage 6, quality: coherence, diversity, stability, and choosing k."""

@@ -1,0 +1,1 @@
+"""Stage 6, queries: segments, recommendations, similar documents, target groups."""

@@ -1,0 +1,1 @@
+"""Stage 6, tagging: tag folders of documents, assign a stream of records."""

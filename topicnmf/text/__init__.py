@@ -1,0 +1,1 @@
+"""Stage 2, text: preprocessing and the terms × documents tf-idf matrix."""

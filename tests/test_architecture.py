@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "topicnmf"
 RANK = {"base": 0, "io": 1, "text": 2, "factor": 3, "model": 4, "reconstruction": 5,
         "queries": 6, "quality": 6, "tagging": 6, "present": 7, "cli": 8}
 #: Top-level modules and the stage each is.
-TOP_LEVEL = {"__init__": "base", "errors": "base", "validate": "base",
+TOP_LEVEL = {"__init__": "base", "errors": "base", "validate": "base", "parallel": "base",
              "reconstruction": "reconstruction", "cli": "cli"}
 MAX_LINES = 400
 

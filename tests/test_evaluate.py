@@ -10,8 +10,9 @@ from topicnmf import TopicModel
 from topicnmf.errors import InputError
 from topicnmf.quality.choose import choose_k, evaluate, parse_k_range
 from topicnmf.model.estimator import fit_matrix
-from topicnmf.quality.measures import (npmi_coherence, resample_columns, top_term_indices,
-                              topic_diversity, topic_uniqueness)
+from topicnmf.quality.measures import (npmi_coherence, top_term_indices, topic_diversity,
+                                       topic_uniqueness)
+from topicnmf.quality.stability import resample_columns
 
 from test_cli import REPO, assert_clean_error, run
 
@@ -349,3 +350,46 @@ def test_unconverged_fits_are_summed_up_in_one_warning():
     messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
     assert messages == ["4 of 4 fits stopped at the iteration limit before converging; their "
                         "topics may be a little less stable (raise max_iter / --max-iter)"]
+
+
+# -- the worker pool behind evaluate, choose_k and tag ---------------------------------------
+
+_OFFSET = None
+
+
+def _keep_offset(offset):
+    global _OFFSET
+    _OFFSET = offset
+
+
+def _forget_offset():
+    _keep_offset(None)
+
+
+def _add_offset(item):
+    if item == "boom":
+        raise ValueError("boom")
+    return item + _OFFSET
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_run_in_processes_yields_every_result_and_keeps_no_state(jobs):
+    from topicnmf.parallel import run_in_processes
+
+    pool = dict(jobs=jobs, initializer=_keep_offset, initargs=(10,), cleanup=_forget_offset)
+    assert list(run_in_processes(_add_offset, range(6), **pool)) == list(range(10, 16))
+    unordered = list(run_in_processes(_add_offset, range(6), ordered=False, **pool))
+    assert sorted(unordered) == list(range(10, 16))
+    assert list(run_in_processes(_add_offset, [], **pool)) == []
+    assert _OFFSET is None                       # workers kept it; this process did not
+    with pytest.raises(ValueError, match="boom"):
+        list(run_in_processes(_add_offset, [1, "boom", 2], **pool))
+    assert _OFFSET is None
+
+
+def test_evaluate_and_choose_k_keep_no_matrix_after_they_return(tickets_model):
+    from topicnmf.quality import runner
+
+    evaluate(tickets_model, top=3, runs=1)
+    choose_k(separate_groups(2, per_group=10), [2], runs=1)
+    assert runner._SETUP is None

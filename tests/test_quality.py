@@ -9,9 +9,10 @@ import pytest
 import scipy.sparse as sp
 
 from topicnmf.errors import InputError
-from topicnmf.quality.measures import (DIVERSITY_FLOOR, KScore, average_jaccard, match_topics,
-                              npmi_coherence, recommend_k, stability_runs, top_term_indices,
-                              topic_diversity, topic_stability)
+from topicnmf.quality.measures import npmi_coherence, top_term_indices, topic_diversity
+from topicnmf.quality.recommend import DIVERSITY_FLOOR, KScore, recommend_k
+from topicnmf.quality.stability import (average_jaccard, match_topics, stability_runs,
+                                        topic_stability)
 
 EXACT = dict(rtol=0, atol=1e-12)
 

@@ -1,4 +1,4 @@
-"""How good are the topics, and how many should there be?
+"""How good are the topics: coherence and diversity of their top terms.
 
 Orientation as everywhere in topicnmf: ``V`` is terms × documents, ``W`` terms × k (topic ``z``
 is column ``W[:, z]``), ``H`` k × documents. A topic is summarised here by its *top terms*:
@@ -6,40 +6,33 @@ row ``z`` of a ``top_terms`` array (k × t) holds the term indices (rows of ``V`
 topic ``z`` by descending weight, as returned by :func:`top_term_indices`.
 
 * :func:`npmi_coherence` — do a topic's top terms occur in the same documents?
-* :func:`topic_diversity` — do topics use different top terms?
-* :func:`average_jaccard`, :func:`match_topics`, :func:`topic_stability`,
-  :func:`stability_runs` — do the same topics come back when the data are resampled
-  (Greene, O'Callaghan & Cunningham 2014, "How many topics? Stability analysis for topic
-  models")?
-* :func:`recommend_k` — pick k from a table of the above.
+* :func:`topic_diversity`, :func:`topic_uniqueness` — do topics use different top terms?
 
-All functions are pure: they print nothing and do not modify their inputs.
+Stability (do the same topics come back on resampled documents?) is in
+:mod:`topicnmf.quality.stability`, the rule that picks k from a table of these measures in
+:mod:`topicnmf.quality.recommend`. All functions are pure: they print nothing and do not modify
+their inputs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
 
 from .. import validate
 from ..errors import InputError
 
-__all__ = ["COVERAGE_SLACK", "DIVERSITY_FLOOR", "KScore", "average_jaccard", "match_topics", "npmi_coherence",
-           "recommend_k", "resample_columns", "stability_runs", "top_term_indices",
-           "topic_diversity", "topic_stability", "topic_uniqueness"]
+__all__ = ["DIVERSITY_TOP", "diversity_top_terms", "npmi_coherence", "top_term_indices",
+           "topic_diversity", "topic_uniqueness"]
 
-DIVERSITY_FLOOR = 0.5  # recommend_k: below this, topics repeat each other's top terms
-COVERAGE_SLACK = 0.05  # recommend_k: leaving this much more of the corpus unexplained is out
+DIVERSITY_TOP = 25     # diversity is computed on the top 25 terms (Dieng et al. 2020)
 
 
 # -- validation ------------------------------------------------------------------------------
 
-def _top_terms(x, name="top_terms", n_terms=None, min_t=1):
-    """``x`` as a validated int64 array (k × t) of distinct non-negative term indices per row."""
+def check_top_terms(x, name="top_terms", n_terms=None, min_t=1):
+    """``x`` as a validated int64 array (k × t) of distinct non-negative term indices per row
+    (at least ``min_t`` per row, each below ``n_terms`` when given); InputError otherwise."""
     try:
         a = np.asarray(x)
     except (TypeError, ValueError):
@@ -128,6 +121,12 @@ def top_term_indices(W, top=10):
     return np.ascontiguousarray(order[:top].T, dtype=np.int64)
 
 
+def diversity_top_terms(W):
+    """The top terms that diversity is computed on: the top ``DIVERSITY_TOP`` (25) of each
+    topic, or all terms of a smaller vocabulary (:func:`top_term_indices`)."""
+    return top_term_indices(W, min(DIVERSITY_TOP, np.shape(W)[0]))
+
+
 # -- coherence -------------------------------------------------------------------------------
 
 def _binary_rows(V, rows):
@@ -208,12 +207,9 @@ def npmi_coherence(top_terms, V, *, eps=0.0):
     n_terms, n_docs = V.shape
     if n_docs == 0:
         raise InputError("V has no documents (columns); pass a terms × documents matrix")
-    a = _top_terms(top_terms, n_terms=n_terms, min_t=2)
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise InputError(f"eps={eps!r} is not a number; pass 0 <= eps < 1/n_documents") from None
-    if not (0.0 <= eps < 1.0 / n_docs):
+    a = check_top_terms(top_terms, n_terms=n_terms, min_t=2)
+    eps = validate.real(eps, "eps", 0)
+    if eps >= 1.0 / n_docs:
         raise InputError(f"eps={eps!r} is out of range; pass 0 <= eps < 1/n_documents "
                          f"= {1.0 / n_docs:g}")
 
@@ -261,7 +257,7 @@ def topic_diversity(top_terms):
     >>> topic_diversity([[0, 1, 2], [2, 3, 4]])
     0.8333333333333334
     """
-    a = _top_terms(top_terms)
+    a = check_top_terms(top_terms)
     return np.unique(a).size / a.size
 
 
@@ -286,376 +282,6 @@ def topic_uniqueness(top_terms):
     >>> topic_uniqueness([[0, 1, 2], [2, 3, 4]])    # term 2 is shared: (1 + 1 + 1/2) / 3
     array([0.83333333, 0.83333333])
     """
-    a = _top_terms(top_terms)
+    a = check_top_terms(top_terms)
     _, inverse, counts = np.unique(a, return_inverse=True, return_counts=True)
     return (1.0 / counts[inverse.reshape(a.shape)]).mean(axis=1)
-
-
-# -- stability -------------------------------------------------------------------------------
-
-def average_jaccard(list_a, list_b):
-    """Average Jaccard similarity of two ranked lists (Greene, O'Callaghan & Cunningham 2014).
-
-    ``AJ = (1/t) * sum_{d=1..t} Jaccard(a[:d], b[:d])``, where ``Jaccard(A, B) =
-    |A ∩ B| / |A ∪ B|`` of the top-``d`` sets. Agreement at the top of the lists counts more
-    than agreement further down; 1 means identical lists, 0 no common item.
-
-    Parameters
-    ----------
-    list_a, list_b : sequence of hashable, same length t >= 1
-        Ranked lists of distinct items (term indices or term strings).
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> average_jaccard([0, 1, 2], [1, 0, 5])    # (0/2 + 2/2 + 2/4) / 3
-    0.5
-    """
-    try:
-        a, b = list(list_a), list(list_b)
-        distinct = len(set(a)) == len(a) and len(set(b)) == len(b)
-    except TypeError:
-        raise InputError("average_jaccard needs two sequences of hashable items; pass ranked "
-                         "lists of terms") from None
-    if len(a) != len(b) or not a:
-        raise InputError(f"average_jaccard got lists of lengths {len(a)} and {len(b)}; pass two "
-                         "non-empty lists of the same length")
-    if not distinct:
-        raise InputError("average_jaccard got a list with a repeated item; pass ranked lists of "
-                         "distinct items")
-    seen_a, seen_b = set(), set()
-    common, total = 0, 0.0
-    for d, (x, y) in enumerate(zip(a, b), start=1):
-        seen_b.add(y)
-        # x is new to a, y is new to b: the intersection grows by [x in b[:d]] + [y in a[:d-1]]
-        common += (x in seen_b) + (y in seen_a)
-        seen_a.add(x)
-        total += common / (2 * d - common)
-    return total / len(a)
-
-
-def _aj_matrix(a, b):
-    """AJ between every row of ``a`` (ka × t) and every row of ``b`` (kb × t): ka × kb.
-
-    Rows hold distinct items, so a term common to ``a[i]`` and ``b[j]`` at positions ``p`` and
-    ``q`` is in both top-d sets exactly for ``d > max(p, q)``; the intersection sizes at all
-    depths are cumulative counts of these match depths.
-    """
-    (ka, t), kb = a.shape, b.shape[0]
-    depth_of = np.maximum.outer(np.arange(t), np.arange(t)).ravel()     # t*t
-    onehot = np.zeros((t * t, t))
-    onehot[np.arange(t * t), depth_of] = 1.0
-    depths = np.arange(1, t + 1, dtype=np.float64)
-    out = np.empty((ka, kb))
-    step = max(1, 4_000_000 // max(1, kb * t * t))
-    for s in range(0, ka, step):
-        match = a[s:s + step, None, :, None] == b[None, :, None, :]     # chunk × kb × t × t
-        per_depth = match.reshape(-1, t * t).astype(np.float64) @ onehot
-        common = np.cumsum(per_depth, axis=1)
-        out[s:s + step] = (common / (2 * depths - common)).mean(axis=1).reshape(-1, kb)
-    return out
-
-
-def match_topics(top_terms_a, top_terms_b):
-    """Match the topics of run ``b`` to those of run ``a`` (Hungarian algorithm).
-
-    Maximises the total average-Jaccard similarity (:func:`average_jaccard`) of matched pairs
-    with :func:`scipy.optimize.linear_sum_assignment`.
-
-    Parameters
-    ----------
-    top_terms_a, top_terms_b : array-like of int, shape (k, t)
-        Top terms of the two runs; same k and t.
-
-    Returns
-    -------
-    perm : ndarray of int64, shape (k,)
-        Topic ``perm[z]`` of ``b`` is matched to topic ``z`` of ``a``, so ``b[perm]`` is ``b``
-        reordered like ``a``.
-    similarities : ndarray of float64, shape (k,)
-        ``average_jaccard(a[z], b[perm[z]])``.
-
-    Examples
-    --------
-    >>> perm, sim = match_topics([[0, 1], [2, 3]], [[2, 3], [0, 1]])
-    >>> perm, sim
-    (array([1, 0]), array([1., 1.]))
-    """
-    a = _top_terms(top_terms_a, "top_terms_a")
-    b = _top_terms(top_terms_b, "top_terms_b")
-    if a.shape != b.shape:
-        raise InputError(f"top_terms_a has shape {a.shape} but top_terms_b {b.shape}; pass "
-                         "runs with the same k and number of top terms")
-    S = _aj_matrix(a, b)
-    rows, perm = linear_sum_assignment(S, maximize=True)
-    return perm.astype(np.int64), S[rows, perm]
-
-
-def topic_stability(reference_top_terms, runs_top_terms):
-    """Per-topic stability of a reference run against other runs.
-
-    For each run, its topics are matched to the reference topics with :func:`match_topics`
-    (Hungarian on average Jaccard); a reference topic's stability is its matched average
-    Jaccard, averaged over the runs. 1 means the topic came back identically every time.
-
-    Parameters
-    ----------
-    reference_top_terms : array-like of int, shape (k, t)
-    runs_top_terms : sequence of array-like of int, each of shape (k, t)
-        The other runs (not including the reference), at least one.
-
-    Returns
-    -------
-    ndarray of float64, shape (k,)
-
-    Examples
-    --------
-    >>> ref = [[0, 1], [2, 3]]
-    >>> topic_stability(ref, [[[2, 3], [0, 1]], [[0, 1], [3, 2]]])    # AJ([2, 3], [3, 2]) = 0.5
-    array([1.  , 0.75])
-    """
-    ref = _top_terms(reference_top_terms, "reference_top_terms")
-    if isinstance(runs_top_terms, np.ndarray) and runs_top_terms.ndim == 3:
-        runs = list(runs_top_terms)
-    else:
-        try:
-            runs = list(runs_top_terms)
-        except TypeError:
-            raise InputError("runs_top_terms is not a sequence; pass a list of k × t arrays, "
-                             "one per run") from None
-    if not runs:
-        raise InputError("runs_top_terms is empty; pass at least one run besides the reference")
-    sims = np.empty((len(runs), ref.shape[0]))
-    for r, run in enumerate(runs):
-        b = _top_terms(run, f"runs_top_terms[{r}]")
-        if b.shape != ref.shape:
-            raise InputError(f"runs_top_terms[{r}] has shape {b.shape} but the reference "
-                             f"{ref.shape}; pass runs with the same k and number of top terms")
-        sims[r] = match_topics(ref, b)[1]
-    return sims.mean(axis=0)
-
-
-def resample_columns(n_documents, n_runs, sample_fraction, random_state=0):
-    """Document subsets for stability runs: ``round(sample_fraction * n_documents)`` columns
-    (at least 1) per run, drawn without replacement, in ascending order.
-
-    Parameters
-    ----------
-    n_documents, n_runs : int
-    sample_fraction : float
-        ``0 < sample_fraction <= 1`` (1 gives every run all documents).
-    random_state : int, numpy Generator or None
-        Seed of ``np.random.default_rng``; the runs are drawn one after the other from it.
-
-    Returns
-    -------
-    list of ndarray of int64
-    """
-    rng = np.random.default_rng(random_state)
-    size = max(1, int(round(sample_fraction * n_documents)))
-    return [np.sort(rng.choice(n_documents, size=size, replace=False)) for _ in range(n_runs)]
-
-
-def stability_runs(fit_top_terms, V, *, n_runs=5, sample_fraction=0.8, random_state=0):
-    """Topic stability under resampling of the documents (Greene et al. 2014).
-
-    Calls ``fit_top_terms(V)`` once for the reference topics, then ``n_runs`` times on
-    random subsets of the documents: ``round(sample_fraction * n_documents)`` columns of
-    ``V`` (at least 1) drawn without replacement with
-    ``np.random.default_rng(random_state)``, kept in their original order. Returns
-    :func:`topic_stability` of the reference against these runs.
-
-    Parameters
-    ----------
-    fit_top_terms : callable
-        ``fit_top_terms(V_subset) -> top_terms`` of shape (k, t), the same shape every call;
-        e.g. fit a model with a fixed seed and return ``top_term_indices(W, t)``.
-    V : scipy.sparse matrix or array of shape (n_terms, n_documents)
-        Terms × documents. COO/other sparse formats are passed on as CSC.
-    n_runs : int
-        Number of resampled fits.
-    sample_fraction : float
-        Fraction of documents per run, ``0 < sample_fraction <= 1``.
-    random_state : int, numpy Generator or None
-        Seed of the document sampling.
-
-    Returns
-    -------
-    ndarray of float64, shape (k,)
-        Stability of each reference topic.
-
-    Examples
-    --------
-    >>> V = sp.csc_matrix(np.eye(4))
-    >>> stability_runs(lambda X: np.array([[0, 1], [2, 3]]), V, n_runs=2)
-    array([1., 1.])
-    """
-    if not callable(fit_top_terms):
-        raise InputError("fit_top_terms is not callable; pass a function V_subset -> k × t "
-                         "top term indices")
-    n_runs = validate.integer(n_runs, "n_runs", 1)
-    try:
-        fraction = float(sample_fraction)
-    except (TypeError, ValueError):
-        fraction = float("nan")
-    if not 0.0 < fraction <= 1.0:
-        raise InputError(f"sample_fraction={sample_fraction!r} is invalid; pass a number with "
-                         "0 < sample_fraction <= 1")
-    if sp.issparse(V):
-        if V.format not in ("csr", "csc"):
-            V = V.tocsc()
-    else:
-        V = np.asarray(V)
-    if V.ndim != 2 or V.shape[1] == 0:
-        raise InputError(f"V has shape {V.shape}; pass a terms × documents matrix with at "
-                         "least one document")
-    try:
-        rng = np.random.default_rng(random_state)
-    except (TypeError, ValueError):
-        raise InputError(f"random_state={random_state!r} is invalid; pass an int, a numpy "
-                         "Generator or None") from None
-
-    reference = _top_terms(fit_top_terms(V), "fit_top_terms(V)")
-    runs = []
-    for r, columns in enumerate(resample_columns(V.shape[1], n_runs, fraction, rng)):
-        run = _top_terms(fit_top_terms(V[:, columns]), f"fit_top_terms(run {r})")
-        if run.shape != reference.shape:
-            raise InputError(f"fit_top_terms returned shape {run.shape} in run {r} but "
-                             f"{reference.shape} on the full matrix; return the same k × t "
-                             "every call")
-        runs.append(run)
-    return topic_stability(reference, runs)
-
-
-# -- choosing k ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class KScore:
-    """Quality summary of one k for :func:`recommend_k`.
-
-    ``coherence``, ``diversity`` and ``stability`` are means over topics (an array is
-    averaged); ``error`` (reconstruction error) is optional and informative only;
-    ``unexplained`` (optional, default 0) is the share of documents the topics do not explain
-    at all (``topicnmf.quality.choose`` counts a relative fit error above 0.999, the ``tag``
-    threshold for "unassigned").
-    """
-
-    k: int
-    coherence: float
-    diversity: float
-    stability: float
-    error: float = float("nan")
-    unexplained: float = 0.0
-
-
-def _field(row, name, i, default=None):
-    try:
-        value = row[name] if isinstance(row, Mapping) else getattr(row, name)
-    except (KeyError, AttributeError):
-        if default is not None:
-            return default
-        raise InputError(f"table row {i} has no {name!r}; give every row k, coherence, "
-                         "diversity and stability") from None
-    if name == "k":
-        if not validate.is_integer(value) or value < 1:
-            raise InputError(f"table row {i} has k={value!r}; pass a positive integer")
-        return int(value)
-    try:
-        value = float(np.mean(np.asarray(value, dtype=np.float64)))
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not np.isfinite(value):
-        raise InputError(f"table row {i} has {name}={value!r}; pass a finite number")
-    return value
-
-
-def _minmax(x):
-    span = x.max() - x.min()
-    return np.ones_like(x) if span == 0 else (x - x.min()) / span
-
-
-def recommend_k(table):
-    """Recommend a number of topics from a table of quality measures.
-
-    Rule:
-
-    0. Rows that leave more than ``COVERAGE_SLACK`` (5 %) more of the documents unexplained
-       than the best row are out: too few topics to cover a whole group of documents (such a
-       k can look coherent and stable, its topics simply ignore that group).
-    1. Only rows with mean topic diversity ``>= DIVERSITY_FLOOR`` (0.5) compete: below it,
-       topics repeat each other's top terms. If no row reaches 0.5, all rows compete.
-    2. Among the competing rows, coherence and stability are each min-max normalised to
-       [0, 1] (a measure equal in all rows counts 1 for every row) and the score is their
-       mean: equal weight to "topics are interpretable" and "topics are reproducible".
-    3. The highest score wins; exact ties go to the smaller k.
-
-    Reconstruction error is not used: it keeps falling as k grows and would always favour
-    the largest k.
-
-    Parameters
-    ----------
-    table : iterable of dict or :class:`KScore` (or any object with these attributes)
-        One row per k with ``k``, ``coherence``, ``diversity``, ``stability`` (scalars, or
-        per-topic arrays that are averaged) and optionally ``error`` and ``unexplained``
-        (0 when missing). k values must be distinct.
-
-    Returns
-    -------
-    k : int
-    reason : str
-        One line stating the rule and the winning numbers.
-
-    Examples
-    --------
-    >>> k, reason = recommend_k([
-    ...     {"k": 5, "coherence": 0.10, "diversity": 0.9, "stability": 0.70, "error": 9.0},
-    ...     {"k": 10, "coherence": 0.20, "diversity": 0.8, "stability": 0.90, "error": 8.0},
-    ...     {"k": 20, "coherence": 0.15, "diversity": 0.4, "stability": 0.95, "error": 7.0}])
-    >>> k
-    10
-    """
-    try:
-        rows = list(table)
-    except TypeError:
-        raise InputError("table is not a sequence of rows; pass a list of dicts or KScore "
-                         "with k, coherence, diversity and stability") from None
-    if not rows:
-        raise InputError("table is empty; pass one row per candidate k")
-    ks = np.array([_field(r, "k", i) for i, r in enumerate(rows)])
-    coh, div, stab = (np.array([_field(r, f, i) for i, r in enumerate(rows)])
-                      for f in ("coherence", "diversity", "stability"))
-    if np.unique(ks).size != ks.size:
-        raise InputError("table has repeated k values; pass one row per k")
-
-    unexplained = np.array([_field(r, "unexplained", i, default=0.0)
-                            for i, r in enumerate(rows)])
-
-    order = np.argsort(ks, kind="stable")                  # smaller k first: ties -> smaller k
-    ks, coh, div, stab = ks[order], coh[order], div[order], stab[order]
-    covers = unexplained[order] <= unexplained.min() + COVERAGE_SLACK
-    compete = covers & (div >= DIVERSITY_FLOOR)
-    if compete.any():
-        scope = (f"among the {int(compete.sum())} of {ks.size} k values with topic diversity "
-                 f">= {DIVERSITY_FLOOR}")
-    else:
-        compete = covers.copy()
-        scope = (f"among {'all ' if covers.all() else ''}{int(covers.sum())} k values (none "
-                 f"reached topic diversity >= {DIVERSITY_FLOOR})")
-    if not covers.all():
-        left_out = ", ".join(str(k) for k in ks[~covers])
-        scope += (f" (k={left_out} left out: their topics leave over {COVERAGE_SLACK:.0%} "
-                  "more of the documents unexplained)")
-    idx = np.flatnonzero(compete)
-    score = (_minmax(coh[idx]) + _minmax(stab[idx])) / 2
-    best = int(np.argmax(score))
-    w = idx[best]
-    reason = (f"k={ks[w]}: highest mean of min-max-normalised coherence and stability "
-              f"{scope}, ties to the smaller k (score {score[best]:.3f}; coherence "
-              f"{coh[w]:.4f}, stability {stab[w]:.3f}, diversity {div[w]:.3f})")
-    if idx.size > 1:
-        second = int(np.argsort(-score, kind="stable")[1])
-        reason += f"; runner-up k={ks[idx[second]]} (score {score[second]:.3f})"
-    return int(ks[w]), reason

@@ -10,7 +10,6 @@ after adding files tags only the new or changed ones, and ``jobs=N`` gives the s
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from ..io.export import csv_text
 from ..io.files import check_output_folder, write_all
 from .tagger import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
 from ..io.journal import file_sha256, fingerprint
+from ..parallel import run_in_processes
 from .state import STATE_NAME, entry, list_inputs, lookup, open_journal
 
 BATCH_SIZE = 1024
@@ -171,28 +171,20 @@ def _read_table(item, reading):
 _TAGGER = None
 
 
-def _init_worker(tagger, limit_threads):
+def _keep_tagger(tagger):
+    """Worker state (:func:`topicnmf.parallel.run_in_processes`): the tagger ``_do`` uses."""
     global _TAGGER
     _TAGGER = tagger
-    if limit_threads:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(1)
+
+
+def _forget_tagger():
+    _keep_tagger(None)                   # the model is not kept after tag() returns
 
 
 def _run(tagger, work, jobs, reading):
     """Results of the work items, in order; in ``jobs`` processes when jobs > 1."""
-    if jobs == 1 or len(work) <= 1:
-        _init_worker(tagger, False)
-        try:
-            yield from (_do(item, reading) for item in work)
-        finally:
-            _init_worker(None, False)        # the model is not kept after tag() returns
-        return
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ctx.Pool(min(jobs, len(work)), initializer=_init_worker,
-                  initargs=(tagger, True)) as pool:
-        yield from pool.imap(_Do(reading), work)
+    return run_in_processes(_Do(reading), work, jobs=jobs, initializer=_keep_tagger,
+                            initargs=(tagger,), cleanup=_forget_tagger)
 
 
 class _Do:

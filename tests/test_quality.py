@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from topicnmf.errors import InputError
 from topicnmf.quality.measures import npmi_coherence, top_term_indices, topic_diversity
-from topicnmf.quality.recommend import DIVERSITY_FLOOR, KScore, recommend_k
+from topicnmf.quality.kscore import DIVERSITY_FLOOR, KScore, recommend_k
 from topicnmf.quality.stability import (average_jaccard, match_topics, stability_runs,
                                         topic_stability)
 

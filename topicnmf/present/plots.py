@@ -306,7 +306,7 @@ def choose_k_figure(choice):
     ----------
     choice : topicnmf.quality.choose.KChoice
     """
-    from ..quality.recommend import DIVERSITY_FLOOR
+    from ..quality.kscore import DIVERSITY_FLOOR
 
     ks = [s.k for s in choice.scores]
     panels = [("coherence", "NPMI coherence (higher is better)"),

@@ -3,7 +3,7 @@
 * :func:`evaluate` scores a fitted model: per topic and overall NPMI coherence, diversity,
   size and stability, plus the relative reconstruction error.
 * :func:`choose_k` fits a range of k on one corpus, scores each the same way and recommends
-  a k with :func:`topicnmf.quality.recommend.recommend_k`.
+  a k with :func:`topicnmf.quality.kscore.recommend_k`.
 
 The measures are those of :mod:`topicnmf.quality.measures` and :mod:`topicnmf.quality.stability`.
 Stability refits the topics on resampled documents (Greene, O'Callaghan & Cunningham 2014):
@@ -26,7 +26,7 @@ from .. import validate
 from ..errors import InputError
 from .measures import (DIVERSITY_TOP, diversity_top_terms, npmi_coherence, top_term_indices,
                        topic_uniqueness)
-from .recommend import KScore, recommend_k
+from .kscore import KScore, recommend_k
 from .runner import FitJournal, FitSetup, run_fits
 from .stability import resample_columns, topic_stability
 
@@ -96,7 +96,7 @@ class Evaluation:
 
 @dataclass(frozen=True)
 class KChoice:
-    """Result of :func:`choose_k`: one :class:`~topicnmf.quality.recommend.KScore` per k
+    """Result of :func:`choose_k`: one :class:`~topicnmf.quality.kscore.KScore` per k
     (ascending), the recommended ``k`` and the ``reason`` (the rule and the winning numbers);
     ``reused`` fits came from the journal."""
 
@@ -239,7 +239,7 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     The corpus is vectorized once with the estimator's settings; for each k the topics are
     fitted on all documents (coherence of the top ``top`` terms, diversity of the top 25,
     relative reconstruction error) and on ``runs`` resamples (stability). The recommendation
-    is :func:`topicnmf.quality.recommend.recommend_k` of the table.
+    is :func:`topicnmf.quality.kscore.recommend_k` of the table.
 
     Parameters
     ----------

@@ -10,7 +10,7 @@ topic ``z`` by descending weight, as returned by :func:`top_term_indices`.
 
 Stability (do the same topics come back on resampled documents?) is in
 :mod:`topicnmf.quality.stability`, the rule that picks k from a table of these measures in
-:mod:`topicnmf.quality.recommend`. All functions are pure: they print nothing and do not modify
+:mod:`topicnmf.quality.kscore`. All functions are pure: they print nothing and do not modify
 their inputs.
 """
 

@@ -2,6 +2,7 @@ import json
 import re
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -109,3 +110,107 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
         result = run(name, "--help")
         assert result.exit_code == 0 and "Example" in result.output, name
         assert f"topicnmf {name}" in readme, f"README does not show 'topicnmf {name}'"
+
+
+# -- option names: each is the keyword it sets -----------------------------------------------
+
+#: The library functions behind each command: its options are named after their keywords.
+CALLS = {
+    "fit": ["model.estimator:TopicModel", "model.estimator:fit_matrix", "io.corpus:load_corpus"],
+    "topics": ["model.estimator:TopicModel.topics", "queries.segment:term_topics"],
+    "segments": ["queries.segment:segments"],
+    "recommend": ["queries.recommend:recommend"],
+    "similar": ["queries.recommend:similar"],
+    "target": ["queries.target:target"],
+    "label": ["model.estimator:label"],
+    "tag": ["tagging.batch:tag"],
+    "assign": ["tagging.tagger:assign", "tagging.tagger:TagSettings"],
+    "report": ["present.report:report"],
+    "plot": ["present.plots:plot"],
+    "evaluate": ["quality.choose:evaluate"],
+    "choose-k": ["quality.choose:choose_k", "model.estimator:TopicModel",
+                 "io.corpus:load_corpus"],
+}
+#: Options named otherwise, the commands where they are, and why.
+NAMED_OTHERWISE = {
+    # the printed rows' format, io.export.format_rows(rows, fmt): one name on every command
+    "--format": ("topics", "segments", "recommend", "similar", "target", "evaluate", "choose-k"),
+    # where the command writes: TopicModel.save(path), io.files.write_atomic(path, ...)
+    "--output": ("fit", "report", "plot"),
+    # load_corpus(format=...): --format is the printed rows' format (assign's is input_format)
+    "--input-format": ("fit", "choose-k"),
+    # a named pair of sublinear_tf and use_idf (topicnmf.text.vectorize.WEIGHTINGS)
+    "--weighting": ("fit", "choose-k"),
+    # label(path, topic, name=None)
+    "--clear": ("label",),
+    # present.plots.plot(format=...): a name of its own, with --format as an alias
+    "--image-format": ("plot",),
+    # text such as 5:60:5 for quality.choose.parse_k_range, which gives choose_k's ks
+    "--k": ("choose-k",),
+    # a second output file: the command draws present.plots.choose_k_figure(result) there
+    "--plot": ("choose-k",),
+}
+#: Options whose value is a file the command reads and passes on under the keyword (``--model
+#: M`` is ``TopicModel.load(M)`` passed as ``model``): their values keep a name of their own.
+#: Every other option's value is called like its keyword, ``--max-iter`` → ``max_iter``.
+READ_FROM_FILE = {"--matrix": "matrix_path", "--seed-topics": "seed_topics_file",
+                  "--model": "model_path"}
+
+
+def library_keywords(names):
+    import importlib
+    import inspect
+
+    keywords = set()
+    for name in names:
+        module, qualname = name.split(":")
+        obj = importlib.import_module(f"topicnmf.{module}")
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        keywords |= set(inspect.signature(obj).parameters)
+    return keywords
+
+
+def primary_name(option):
+    return next((o for o in option.opts if o.startswith("--")), option.opts[0])
+
+
+def test_every_option_is_named_after_the_keyword_it_sets():
+    """The primary spelling of every option (the first long one; older spellings follow as
+    aliases) is a keyword of a library function the command calls, or listed above."""
+    assert set(CALLS) == set(main.commands), "say which library functions a new command calls"
+    wrong, used = [], set()
+    for command_name, command in main.commands.items():
+        keywords = library_keywords(CALLS[command_name])
+        for option in command.params:
+            if not isinstance(option, click.Option):
+                continue
+            name = primary_name(option)
+            if command_name in NAMED_OTHERWISE.get(name, ()):
+                used.add((name, command_name))
+            elif name[2:].replace("-", "_") not in keywords:
+                wrong.append(f"{command_name} {name}")
+            elif option.name != READ_FROM_FILE.get(name, name[2:].replace("-", "_")):
+                wrong.append(f"{command_name} {name} sets {option.name}")
+    assert wrong == []
+    listed = {(name, command) for name, commands in NAMED_OTHERWISE.items()
+              for command in commands}
+    assert used == listed, "an exception no command needs any more"
+
+
+def test_the_old_option_spellings_still_work(tickets_path, tmp_path):
+    words = tmp_path / "stop.txt"
+    words.write_text("printer\n")
+    old = {"fit": ([tickets_path, "-o", tmp_path / "m", "--seed", 3, "--stop-words", words,
+                    "--ngrams", "1-2"],
+                   {"random_state": 3, "extra_stop_words": str(words), "ngram_range": (1, 2)}),
+           "choose-k": ([tickets_path, "--sample", 0.5, "--seed", 4],
+                        {"sample_fraction": 0.5, "random_state": 4}),
+           "evaluate": ([tmp_path, "--sample", 0.5, "--seed", 5],
+                        {"sample_fraction": 0.5, "random_state": 5}),
+           "plot": ([tmp_path, "-o", tmp_path / "p.png", "--format", "svg", "--seed", 6],
+                    {"image_format": "svg", "random_state": 6}),
+           "report": ([tmp_path, "-o", tmp_path / "r.html", "--seed", 7], {"random_state": 7})}
+    for name, (args, expected) in old.items():
+        params = main.commands[name].make_context(name, [str(a) for a in args]).params
+        assert {key: params[key] for key in expected} == expected, name

@@ -1,0 +1,77 @@
+"""``fit``: a corpus (or an items × people table) in, a model folder out."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .common import info, progress
+from .options import FiniteFloat, corpus_options, make_estimator, model_options, read_corpus
+
+
+@click.command()
+@click.argument("corpus", type=click.Path(exists=True), required=False)
+@click.option("--matrix", "matrix_path", type=click.Path(exists=True, dir_okay=False),
+              help="Fit an items × people CSV (first column items, header people) instead "
+                   "of a text corpus.")
+@click.option("--missing", type=click.Choice(("zero", "blank")), default="zero",
+              show_default=True, help="With --matrix: a blank cell is 0, or missing (left out "
+                                      "of the fit; for ratings).")
+@click.option("-k", "--n-topics", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Number of topics.")
+@click.option("-o", "--output", type=click.Path(), required=True,
+              help="Folder to write the model to: a new or empty folder, or a model folder "
+                   "(only its model.json and arrays.npz are replaced).")
+@corpus_options
+@model_options
+@click.option("--seed-topics", "seed_topics_file", type=click.Path(exists=True, dir_okay=False),
+              help='JSON or TOML file of known categories, {"Billing": ["refund", "invoice"]}: '
+                   "topics 0, 1, ... get those names and words; the rest are found freely.")
+@click.option("--seed-weight", type=FiniteFloat(min=0), default=0.02, show_default=True,
+              help="Pull of the seed words (a fraction of the corpus).")
+def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
+        label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, random_state,
+        max_iter, solver, **settings):
+    """Fit topics to a corpus and save the model to a directory.
+
+    CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
+    file, or a .txt file with one document per line; any file may be gzip-compressed.
+
+    With --matrix, fit segments to a purchases/ratings table instead (no CORPUS); the same
+    verbs then work on people and items.
+
+    \b
+    Example:
+      topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --random-state 0
+      topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
+      topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
+    """
+    from ..model.persist import check_model_destination
+    from ..factor.seeding import read_seed_topics
+
+    if (corpus is None) == (matrix_path is None):
+        raise click.UsageError("give either CORPUS or --matrix FILE")
+    check_model_destination(output)
+    if matrix_path is not None:
+        from ..model.estimator import fit_matrix
+
+        model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
+                           max_iter=max_iter or 3000, solver="mu" if solver == "mu" else "cd")
+        model.save(output)
+        info(f"fitted {n_topics} segments: {model.W_.shape[0]} items × {model.n_documents} "
+             f"people, {model.n_iter_} iterations → {output}")
+        return
+    seed_topics = read_seed_topics(seed_topics_file) if seed_topics_file else None
+    docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
+                       duplicate_ids)
+    model = make_estimator(n_topics, random_state=random_state, max_iter=max_iter,
+                           solver=solver, seed_topics=seed_topics, seed_weight=seed_weight,
+                           **settings)
+    info(f"fitting {n_topics} topics to {len(docs)} documents…")
+    start = time.perf_counter()
+    model.fit(docs, progress=progress)
+    model.save(output)
+    info(f"fitted {n_topics} topics: {model.n_documents} documents × {model.W_.shape[0]} terms, "
+         f"{model.n_iter_} iterations, {time.perf_counter() - start:.1f} s → {output}")
+

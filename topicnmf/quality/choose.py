@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..factor import nmf as fz
+from ..factor.projection import project
 from .. import validate
 from ..errors import InputError
 from ..io.journal import Journal, fingerprint
@@ -150,7 +150,7 @@ def _fit(setup, k, run):
     top_terms = top_term_indices(W, setup.top)
     if run >= 0:
         return top_terms, {"unconverged": unconverged}
-    H = fz.project(V, W, beta_loss=estimator.loss)
+    H = project(V, W, beta_loss=estimator.loss)
     # One pass for both the total error and the documents left unexplained (relative error
     # above MAX_ERROR): ‖v_j − W h_j‖² per document and ‖v_j‖².
     squared = Reconstruction(W, H).column_errors(V)
@@ -420,7 +420,9 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     >>> [row["k"] for row in choice.rows()], choice.k in (1, 2)
     ([1, 2], True)
     """
-    from ..model.estimator import TopicModel, as_documents, check_params
+    from ..model.documents import as_documents
+    from ..model.estimator import TopicModel
+    from ..model.params import check_params
 
     ks = parse_k_range(ks) if isinstance(ks, str) else sorted(set(ks))
     _check_common(top, runs, sample_fraction, jobs, random_state)

@@ -34,7 +34,7 @@ from threadpoolctl import threadpool_limits
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from topicnmf.factor import nmf as fz  # noqa: E402
+from topicnmf.factor import factorize  # noqa: E402
 from topicnmf.text.preprocess import Preprocessor  # noqa: E402
 from topicnmf.quality.measures import npmi_coherence, top_term_indices, topic_diversity  # noqa: E402
 from topicnmf.text.vectorize import WEIGHTINGS, Vectorizer  # noqa: E402
@@ -123,8 +123,8 @@ def main():
                     else:
                         weighting, solver, loss, init = CONFIGS[name]
                         V = matrices[weighting][0]
-                        W, _, n_iter = fz.factorize(V, k, solver=solver, beta_loss=loss,
-                                                    init=init, random_state=args.seed)
+                        W, _, n_iter = factorize(V, k, solver=solver, loss=loss, init=init,
+                                                 random_state=args.seed)
                         reference = presence if presence is not None else V
                     seconds = time.perf_counter() - start
                     npmi, diversity, npmi_s = score(W, reference)

@@ -255,11 +255,11 @@ def test_fit_weighting_option(tickets_path, tmp_path):
 
 def test_cli_choices_are_the_library_choices():
     from topicnmf import cli
-    from topicnmf.factor import nmf as factorize
+    from topicnmf import factor
     from topicnmf.text import vectorize
 
-    assert cli.SOLVERS == factorize.SOLVERS and cli.LOSSES == factorize.LOSSES
-    assert cli.INITS == factorize.INITS
+    assert cli.SOLVERS == factor.SOLVERS and cli.LOSSES == factor.LOSSES
+    assert cli.INITS == factor.INITS
     assert cli.WEIGHTINGS == tuple(vectorize.WEIGHTINGS)
 
 

@@ -173,3 +173,48 @@ def test_saved_model_has_ordinary_permissions(tickets_model, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~umask
+
+
+# -- scikit-learn conventions without importing scikit-learn -------------------------------------
+
+def test_clone_get_params_and_set_params_follow_scikit_learn():
+    from sklearn.base import BaseEstimator, clone
+
+    model = TopicModel(5, random_state=1, seed_topics={"Fonts": ["font"]}, ngram_range="1-2")
+    copy = clone(model)
+    assert type(copy) is TopicModel and copy is not model
+    assert copy.get_params() == model.get_params() and copy.get_params()["n_topics"] == 5
+    assert not isinstance(model, BaseEstimator)
+    assert list(model.get_params(deep=False)) == list(TopicModel.param_names())
+    assert model.set_params(n_topics=7, solver="mu") is model
+    assert (model.n_topics, model.solver, copy.n_topics) == (7, "mu", 5)
+
+
+def test_clone_of_a_fitted_model_is_unfitted(tickets_model):
+    from sklearn.base import clone
+
+    copy = clone(tickets_model)
+    assert copy.get_params() == tickets_model.get_params() and not hasattr(copy, "W_")
+
+
+def test_parameters_are_the_keyword_arguments_of_init():
+    import inspect
+
+    signature = list(inspect.signature(TopicModel.__init__).parameters)[1:]
+    assert list(TopicModel.param_names()) == signature
+    defaults = TopicModel().get_params()
+    assert defaults == {name: p.default for name, p in
+                        inspect.signature(TopicModel.__init__).parameters.items()
+                        if name != "self"}
+
+
+def test_importing_the_model_does_not_load_scikit_learn():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, topicnmf.model.estimator, topicnmf.factor\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -14,7 +14,7 @@ _EXPORTS = {
     "ItemMatrix": "io.matrix", "load_matrix": "io.matrix",
     "InputError": "errors", "ModelFormatError": "errors", "NotFittedError": "errors",
     "TopicNMFError": "errors",
-    "Topic": "model.estimator", "TopicModel": "model.estimator",
+    "Topic": "model.fitted", "TopicModel": "model.estimator",
     "fit_matrix": "model.estimator", "label": "model.estimator",
     "segments": "queries.segment", "term_topics": "queries.segment",
     "recommend": "queries.recommend", "similar": "queries.recommend",

@@ -1,1 +1,93 @@
-"""Stage 3, factor: non-negative factorization V ≈ W·H and projection on a fixed W."""
+"""Stage 3, factor: non-negative factorization V ≈ W·H and projection on a fixed W.
+
+:func:`factorize` is the one entry; it dispatches to a backend:
+
+* :mod:`~topicnmf.factor.nmf`: scikit-learn's NMF / MiniBatchNMF (free topics);
+* :mod:`~topicnmf.factor.seeding`: seeded (guided) topics, the same solvers on ``V`` and seed
+  pseudo-documents;
+* :mod:`~topicnmf.factor.masked`: missing cells, masked multiplicative updates.
+
+:mod:`~topicnmf.factor.projection` holds what they share: memberships for a fixed ``W``
+(``project``), shares, column normalization, the reconstruction error.
+"""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from .masked import masked_nmf
+from .nmf import INITS, LOSSES, SOLVERS, sklearn_nmf
+from .projection import normalize_columns
+from .seeding import SEED_WEIGHT, guided_nmf
+
+__all__ = ["factorize", "SOLVERS", "LOSSES", "INITS", "SEED_WEIGHT"]
+
+
+def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None, seeds=(),
+              seed_weight=SEED_WEIGHT, max_iter=None, tol=1e-4, random_state=None):
+    """Factorize ``V ≈ W · H`` with non-negative ``W`` and ``H``.
+
+    Parameters
+    ----------
+    V : sparse matrix or ndarray of shape (n_terms, n_documents)
+        Terms (or items) × documents (or people).
+    k : int
+        Number of topics.
+    solver : {'cd', 'mu', 'minibatch'}
+        scikit-learn's coordinate descent, multiplicative updates, or MiniBatchNMF (see
+        :func:`topicnmf.factor.nmf.sklearn_nmf`). Not used with ``mask``.
+    loss : {'frobenius', 'kullback-leibler'}
+        'kullback-leibler' needs ``solver='mu'`` or ``'minibatch'``. Not used with ``mask``.
+    init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random'}
+        Start of the solver. Not used with ``seeds`` (they set the start) nor with ``mask``
+        (random start).
+    mask : ndarray of bool of the shape of ``V``, optional
+        Observed cells: the fit ignores the others (:func:`topicnmf.factor.masked.masked_nmf`,
+        dense; for small items × people tables).
+    seeds : list of (name, ndarray of int), optional
+        Seed topics as vocabulary rows (:func:`topicnmf.factor.seeding.resolve_seed_terms`):
+        they become topics ``0..len(seeds)-1`` (:func:`topicnmf.factor.seeding.guided_nmf`).
+    seed_weight : float
+        Pull of each seed topic, as a fraction of the corpus (with ``seeds`` only).
+    max_iter : int or None
+        None: the backend's default (400 iterations for cd and mu, 20 passes over the corpus
+        for minibatch, 500 iterations with a mask).
+    tol : float
+        Stopping tolerance of the backend.
+    random_state : int, optional
+        Same input and seed, same factors.
+
+    Returns
+    -------
+    W : ndarray of shape (n_terms, k)
+        Each column sums to 1 (the scale of a topic lives in ``H``).
+    H : ndarray of shape (k, n_documents)
+        The solver's memberships of the columns of ``V`` (for a seeded fit, without the seed
+        pseudo-documents).
+    n_iter : int
+
+    Raises
+    ------
+    InputError
+        Unusable parameters or matrix, naming the first problem (``seeds`` and ``mask``
+        together are one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> V = np.array([[3., 0, 1], [2, 0, 0], [0, 4, 1]])
+    >>> W, H, n_iter = factorize(V, 2, random_state=0)
+    >>> W.shape, H.shape, W.sum(axis=0).round(12).tolist()
+    ((3, 2), (2, 3), [1.0, 1.0])
+    """
+    if mask is not None:
+        if seeds:
+            raise InputError("seed topics and missing cells (a mask) cannot be combined; "
+                             "fit seed topics on a text corpus")
+        limit = {} if max_iter is None else {"max_iter": max_iter}
+        W, H, n_iter = masked_nmf(V, mask, k, tol=tol, random_state=random_state, **limit)
+        return (*normalize_columns(W, H), n_iter)
+    if seeds:
+        return guided_nmf(V, k, seeds, solver=solver, beta_loss=loss, max_iter=max_iter,
+                          tol=tol, random_state=random_state, weight=seed_weight)
+    return sklearn_nmf(V, k, solver=solver, beta_loss=loss, init=init, max_iter=max_iter,
+                       tol=tol, random_state=random_state)

@@ -43,8 +43,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from . import nmf as fz
 from ..errors import InputError
+from .nmf import check_factorization_params, sklearn_nmf
+from .projection import project
 
 logger = logging.getLogger("topicnmf")
 
@@ -220,9 +221,10 @@ def seeded_init(V, k, columns, random_state=None):
     return W
 
 
-def guided_factorize(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=None,
-                     tol=1e-4, random_state=None, weight=SEED_WEIGHT):
-    """``V ≈ W H`` with seeded topics in columns ``0..len(seeds)-1``.
+def guided_nmf(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=None, tol=1e-4,
+               random_state=None, weight=SEED_WEIGHT):
+    """``V ≈ W H`` with seeded topics in columns ``0..len(seeds)-1``: the guided backend of
+    :func:`topicnmf.factor.factorize`.
 
     Factorizes ``[V | P]``, ``P`` the seed pseudo-documents (terms × len(seeds)), started
     from :func:`seeded_init` with ``H`` the exact projection on that start.
@@ -233,15 +235,19 @@ def guided_factorize(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_ite
     k : int
     seeds : list of (name, ndarray of int)
         From :func:`resolve_seed_terms`.
+    solver, beta_loss, max_iter, tol, random_state
+        As for :func:`topicnmf.factor.nmf.sklearn_nmf`.
     weight : float
         Squared norm of each pseudo-document as a fraction of ``n_documents``.
 
     Returns
     -------
     W : ndarray of shape (n_terms, k), columns summing to 1
+    H : ndarray of shape (k, n_documents)
+        The solver's memberships of the real documents (the pseudo-documents' left out).
     n_iter : int
     """
-    fz.check_factorization_params(V, k, solver, beta_loss, "custom")
+    check_factorization_params(V, k, solver, beta_loss, "custom")
     if not weight >= 0:
         raise InputError(f"seed_weight={weight}: must be 0 or more (default {SEED_WEIGHT})")
     V = sp.csc_matrix(V)
@@ -249,8 +255,8 @@ def guided_factorize(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_ite
     W = seeded_init(V, k, columns, random_state)
     P = np.column_stack([c * np.sqrt(weight * V.shape[1]) / np.linalg.norm(c) for c in columns])
     Vaug = sp.hstack([V, sp.csc_matrix(P)], format="csc")
-    H = fz.project(Vaug, W, beta_loss=beta_loss, max_iter=50)
-    W, _, n_iter = fz.factorize(Vaug, k, solver=solver, beta_loss=beta_loss, init="custom",
-                                max_iter=max_iter, tol=tol, random_state=random_state,
-                                W_init=W, H_init=H)
-    return W, n_iter
+    H = project(Vaug, W, beta_loss=beta_loss, max_iter=50)
+    W, H, n_iter = sklearn_nmf(Vaug, k, solver=solver, beta_loss=beta_loss, init="custom",
+                               max_iter=max_iter, tol=tol, random_state=random_state,
+                               W_init=W, H_init=H)
+    return W, H[:, :V.shape[1]], n_iter

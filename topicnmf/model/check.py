@@ -111,7 +111,7 @@ def _check_kinds(obj, kinds: dict, where: str) -> dict:
 
 def check_meta(meta: dict) -> dict:
     """The fields of a model.json, checked; raises _Invalid naming the first bad one."""
-    from ..factor.nmf import INITS, LOSSES, SOLVERS
+    from ..factor import INITS, LOSSES, SOLVERS
 
     mode = _field(meta, "mode", "", str, default="text")
     if mode not in ("text", "matrix"):

@@ -2,47 +2,34 @@
 
 It holds the vectorizer, ``W`` (terms × k: what defines each topic), ``H`` (k × documents: how
 much each training document belongs to each topic), document ids and topic labels.
+
+This module fits, transforms and saves; the settings protocol is
+:class:`topicnmf.model.params.Parameters`, reading a fitted model (topics, labels, lookups)
+:class:`topicnmf.model.fitted.FittedTopics`, and the factorization
+:func:`topicnmf.factor.factorize`.
 """
 
 from __future__ import annotations
 
-import difflib
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..factor import nmf as fz
 from . import persist
 from .. import validate
-from ..io.corpus import Corpus, Document
-from ..errors import InputError, NotFittedError
+from ..errors import InputError
+from ..factor import factorize
+from ..factor.projection import project, reconstruction_error, warn_if_degenerate
+from ..factor.seeding import SEED_WEIGHT, check_seed_topics, resolve_seed_terms
 from ..io.matrix import ItemMatrix, load_matrix
-from .check import check_label
-from ..text.preprocess import Preprocessor, parse_ngram_range, read_stop_words
-from ..factor.seeding import SEED_WEIGHT, check_seed_topics, guided_factorize, resolve_seed_terms
 from ..text.vectorize import Vectorizer
-
-@dataclass(frozen=True)
-class Topic:
-    """One topic: its number, label, size and top terms with weights."""
-
-    topic: int
-    label: str
-    size: int
-    terms: list  # of (term, weight)
-
-    def as_row(self, nested: bool = False) -> dict:
-        """A row for output: terms as a list of objects (``nested``) or as one string."""
-        if nested:
-            terms = [{"term": t, "weight": w} for t, w in self.terms]
-        else:
-            terms = ", ".join(f"{t} ({w:.4f})" for t, w in self.terms)
-        return {"topic": self.topic, "label": self.label, "size": self.size, "terms": terms}
+from .documents import as_documents, first_line
+from .fitted import FittedTopics
+from .params import Parameters, check_params, make_vectorizer
 
 
-class TopicModel:
+class TopicModel(Parameters, FittedTopics):
     """Topics from texts by non-negative matrix factorization of their tf-idf matrix.
 
     ``V ≈ W · H`` with ``V`` terms × documents. ``W[:, z]`` holds the weights of topic ``z``
@@ -136,32 +123,10 @@ class TopicModel:
         self.seed_topics = seed_topics
         self.seed_weight = seed_weight
 
-    # -- scikit-learn conventions ------------------------------------------------------------
-
-    _PARAM_NAMES = ("n_topics", "solver", "loss", "init", "max_iter", "tol", "random_state",
-                    "stem", "stop_words", "extra_stop_words", "ngram_range", "min_df",
-                    "max_df", "max_features", "sublinear_tf", "use_idf", "seed_topics",
-                    "seed_weight")
-
-    def get_params(self, deep=True) -> dict:
-        return {name: getattr(self, name) for name in self._PARAM_NAMES}
-
-    def set_params(self, **params):
-        for name, value in params.items():
-            if name not in self._PARAM_NAMES:
-                raise InputError(f"TopicModel has no parameter '{name}'")
-            setattr(self, name, value)
-        return self
+    # get_params / set_params: Parameters (scikit-learn's protocol, so clone() works)
 
     def _make_vectorizer(self) -> Vectorizer:
-        extra = self.extra_stop_words or ()
-        if isinstance(extra, (str, bytes)) or hasattr(extra, "__fspath__"):
-            extra = read_stop_words(extra)
-        prep = Preprocessor(stop_words=self.stop_words, extra_stop_words=extra, stem=self.stem,
-                            ngram_range=parse_ngram_range(self.ngram_range))
-        return Vectorizer(prep, min_df=self.min_df, max_df=self.max_df,
-                          max_features=self.max_features, sublinear_tf=self.sublinear_tf,
-                          use_idf=self.use_idf)
+        return make_vectorizer(self.get_params())
 
     def fit(self, documents, y=None, *, progress=None):
         """Fit topics to documents.
@@ -232,8 +197,9 @@ class TopicModel:
     def factorize_matrix(self, V, seeds=(), mask=None):
         """Topics ``W`` of an already-built matrix with this model's settings.
 
-        The factorization step of :meth:`fit`, on its own: fitted attributes are not touched.
-        Quality checks use it to refit on resampled documents (:mod:`topicnmf.quality.choose`).
+        The factorization step of :meth:`fit`, on its own (:func:`topicnmf.factor.factorize`
+        with this model's parameters): fitted attributes are not touched. Quality checks use
+        it to refit on resampled documents (:mod:`topicnmf.quality.choose`).
 
         Parameters
         ----------
@@ -241,34 +207,23 @@ class TopicModel:
         seeds : list of (name, ndarray of int)
             Seed topics as vocabulary rows (:meth:`seed_terms`); none for free topics.
         mask : ndarray of bool, shape of ``V``, optional
-            Observed cells (matrix mode with missing cells): masked multiplicative updates.
+            Observed cells (matrix mode with missing cells): masked multiplicative updates,
+            run to a tolerance of at most 1e-6 (these matrices are small).
 
         Returns
         -------
         W : ndarray of shape (n_terms, n_topics), columns summing to 1
-        H : ndarray of shape (n_topics, n_documents) or None
-            The solver's memberships; None for seeded fits (theirs include the seed
-            pseudo-documents). :meth:`fit` recomputes ``H_`` by projection anyway.
+        H : ndarray of shape (n_topics, n_documents)
+            The solver's memberships (of the real documents only, in a seeded fit).
+            :meth:`fit` recomputes ``H_`` by projection anyway.
         n_iter : int
         """
         check_params(self.get_params())
-        if mask is not None:
-            from ..factor.masked import masked_nmf
-
-            limit = {} if self.max_iter is None else {"max_iter": self.max_iter}
-            W, H, n_iter = masked_nmf(V.toarray(), mask, int(self.n_topics),
-                                      tol=min(self.tol, 1e-6), random_state=self.random_state,
-                                      **limit)
-            return (*fz.normalize_columns(W, H), n_iter)
-        if seeds:
-            W, n_iter = guided_factorize(V, self.n_topics, seeds, solver=self.solver,
-                                         beta_loss=self.loss, max_iter=self.max_iter,
-                                         tol=self.tol, random_state=self.random_state,
-                                         weight=self.seed_weight)
-            return W, None, n_iter
-        return fz.factorize(V, self.n_topics, solver=self.solver, beta_loss=self.loss,
-                            init=self.init, max_iter=self.max_iter, tol=self.tol,
-                            random_state=self.random_state)
+        return factorize(V, self.n_topics, solver=self.solver, loss=self.loss, init=self.init,
+                         mask=mask, seeds=seeds, seed_weight=self.seed_weight,
+                         max_iter=self.max_iter,
+                         tol=self.tol if mask is None else min(self.tol, 1e-6),
+                         random_state=self.random_state)
 
     def seed_terms(self) -> list:
         """The fitted model's seed topics as vocabulary rows, as :meth:`fit` used them."""
@@ -282,10 +237,10 @@ class TopicModel:
         W, _, n_iter = self.factorize_matrix(V, seeds)
         # Memberships are recomputed with the final W by the same projection that `transform`
         # uses, so a training document transformed again gets exactly its H_ column.
-        H = fz.project(V, W, beta_loss=self.loss)
-        fz.warn_if_degenerate(H)
+        H = project(V, W, beta_loss=self.loss)
+        warn_if_degenerate(H)
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
-        self.reconstruction_err_ = fz.reconstruction_error(V, W, H)
+        self.reconstruction_err_ = reconstruction_error(V, W, H)
         self.topic_labels_ = [name for name, _ in seeds] + [None] * (self.n_topics - len(seeds))
 
     def transform(self, documents):
@@ -310,148 +265,7 @@ class TopicModel:
         """Memberships for an already-vectorized ``V`` of shape (n_terms, n_documents)."""
         self._check_fitted()
         gram = self.gram_ if self.loss == "frobenius" else None
-        return fz.project(V, self.W_, beta_loss=self.loss, gram=gram)
-
-    def _check_fitted(self):
-        if not hasattr(self, "W_"):
-            raise NotFittedError("this TopicModel is not fitted yet; call fit() or load a model")
-
-    # -- reading the topics ------------------------------------------------------------------
-
-    @property
-    def n_documents(self) -> int:
-        self._check_fitted()
-        return self.H_.shape[1]
-
-    @property
-    def mode(self) -> str:
-        """``'text'`` (terms × documents) or ``'matrix'`` (items × people, see topicnmf.io.matrix)."""
-        return getattr(self, "mode_", "text")
-
-    @property
-    def terms(self) -> list:
-        """Display form of each term (row of ``W``); the item names in matrix mode."""
-        self._check_fitted()
-        return self.items_ if self.mode == "matrix" else self.vectorizer_.display_
-
-    @property
-    def gram_(self):
-        """``WᵀW`` of shape (k, k), computed once per fitted ``W_`` (projections use it)."""
-        self._check_fitted()
-        return self.cached("gram", (self.W_,), _gram)
-
-    def cached(self, name, sources, build):
-        """``build(*sources)``, kept with the model until one of ``sources`` (fitted arrays) is
-        replaced: the derived structures of queries (the reconstruction's embeddings, a
-        lexical index) are built once per model, whoever asks for them."""
-        cache = self.__dict__.setdefault("_derived", {})
-        hit = cache.get(name)
-        if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
-            hit = cache[name] = (sources, build(*sources))
-        return hit[1]
-
-    def document_index(self, doc_id) -> int:
-        """Column of ``H`` for a document (or person) id; InputError naming it if unknown."""
-        self._check_fitted()
-        index = self.cached("ids", (self.document_ids_,),
-                             lambda ids: {d: i for i, d in enumerate(ids)})
-        key = str(doc_id)
-        if key not in index:
-            what = "person" if self.mode == "matrix" else "document id"
-            close = difflib.get_close_matches(key, list(index), n=3)
-            hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
-                f"ids look like {self.document_ids_[0]!r}"
-            raise InputError(f"{what} {key!r} is not in the model ({len(index)} documents); "
-                             + hint)
-        return index[key]
-
-    def term_index(self, term) -> int:
-        """Row of ``W`` for a term (or item); InputError with close vocabulary matches if unknown."""
-        self._check_fitted()
-        if self.mode == "text":
-            try:
-                return self.vectorizer_.term_index(term)
-            except InputError:
-                vocabulary = self.vectorizer_.vocabulary_
-        else:
-            names = {n.strip().lower(): i for i, n in enumerate(self.items_)}
-            if str(term).strip().lower() in names:
-                return names[str(term).strip().lower()]
-            vocabulary = self.items_
-        what = "item" if self.mode == "matrix" else "term"
-        close = difflib.get_close_matches(str(term).strip().lower(), vocabulary, n=3)
-        hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
-            "check the spelling"
-        raise InputError(f"{what} {term!r} is not in the model's vocabulary "
-                         f"({len(vocabulary)} {what}s); {hint}")
-
-    def memberships(self, H=None) -> np.ndarray:
-        """Columns of ``H`` normalized to shares that sum to 1 (all-zero columns stay 0)."""
-        return fz.shares(self.H_ if H is None else H)
-
-    def dominant_topics(self, H=None) -> np.ndarray:
-        """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
-        H = self.H_ if H is None else H
-        dominant = H.argmax(axis=0)
-        dominant[H.max(axis=0) <= 0] = -1
-        return dominant
-
-    def topic_sizes(self) -> np.ndarray:
-        """Number of training documents whose dominant topic is each topic."""
-        dominant = self.dominant_topics()
-        return np.bincount(dominant[dominant >= 0], minlength=self.n_topics)
-
-    def top_term_indices(self, topic: int, top: int = 10) -> np.ndarray:
-        """Rows of ``W`` with the largest weights in a topic, ties to the lower index."""
-        column = self.W_[:, topic]
-        top = max(0, min(top, column.size))
-        rows = np.arange(column.size)
-        if 0 < top < column.size:          # sort only the rows that can be in the top
-            rows = np.flatnonzero(column >= np.partition(column, column.size - top)[-top])
-        return rows[np.lexsort((rows, -column[rows]))][:top]
-
-    def auto_label(self, topic: int) -> str:
-        """The automatic label of a topic: its top three terms, leaving out terms whose weight
-        is under 5% of the top term's (a near-empty term does not name a segment)."""
-        top = self.top_term_indices(topic, 3)
-        floor = 0.05 * self.W_[top[0], topic]
-        top = [i for i in top if self.W_[i, topic] > 0 and self.W_[i, topic] >= floor]
-        return ", ".join(self.terms[i] for i in top)
-
-    def label(self, topic: int) -> str:
-        """The label of a topic: the name given with :meth:`set_label`, else automatic."""
-        self._check_topic(topic)
-        return self.topic_labels_[topic] or self.auto_label(topic)
-
-    def set_label(self, topic: int, name):
-        """Name a topic (``None`` or blank restores the automatic label). Returns self.
-
-        A name is one line of printable text (see :func:`topicnmf.model.check.check_label`).
-        """
-        self._check_topic(topic)
-        self.topic_labels_[topic] = check_label(name, topic)
-        return self
-
-    def _check_topic(self, topic):
-        self._check_fitted()
-        if not isinstance(topic, (int, np.integer)) or not 0 <= topic < self.n_topics:
-            raise InputError(f"topic {topic} does not exist; topics are 0..{self.n_topics - 1}")
-
-    def topics(self, top: int = 10) -> list:
-        """Every topic with its label, size and top terms.
-
-        Returns
-        -------
-        list of Topic
-        """
-        self._check_fitted()
-        if top < 1:
-            raise InputError(f"top={top}: must be at least 1")
-        sizes = self.topic_sizes()
-        terms = self.terms
-        return [Topic(z, self.label(z), int(sizes[z]),
-                      [(terms[i], float(self.W_[i, z])) for i in self.top_term_indices(z, top)])
-                for z in range(self.n_topics)]
+        return project(V, self.W_, beta_loss=self.loss, gram=gram)
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -546,55 +360,3 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=300
                        random_state=random_state, stop_words=None, min_df=1, max_df=1.0)
     return model.fit(matrix)
 
-
-def check_params(params) -> dict:
-    """Check the numeric settings of a TopicModel (its :meth:`~TopicModel.get_params`).
-
-    Returns ``params`` unchanged; raises InputError naming the first unusable one, e.g.
-    ``tol=nan: must be a finite number > 0``. The other settings (solver, loss, init, seed
-    topics, n-grams) are checked where they are used.
-    """
-    validate.integer(params["n_topics"], "n_topics", 1)
-    validate.integer(params["max_iter"], "max_iter", 1, optional=True)
-    validate.real(params["tol"], "tol", 0, low_open=True)
-    validate.seed(params["random_state"])
-    validate.document_frequency(params["min_df"], "min_df", zero=True)
-    validate.document_frequency(params["max_df"], "max_df")
-    validate.integer(params["max_features"], "max_features", 1, optional=True)
-    validate.real(params["seed_weight"], "seed_weight", 0)
-    return params
-
-
-def _gram(W):
-    G = W.T @ W
-    G.setflags(write=False)
-    return G
-
-
-def as_documents(documents) -> list:
-    """Normalize a Corpus, Documents or plain strings to a non-empty list of Documents."""
-    if isinstance(documents, Corpus):
-        docs = list(documents.documents)
-    elif isinstance(documents, (str, bytes)):
-        raise InputError("expected a list of texts, got a single string; wrap it in a list")
-    else:
-        docs = [d if isinstance(d, Document) else Document(str(i), _as_text(d, i))
-                for i, d in enumerate(documents)]
-    if not docs:
-        raise InputError("no documents given")
-    return docs
-
-
-def _as_text(value, index):
-    if not isinstance(value, str):
-        raise InputError(f"document {index} is a {type(value).__name__}, expected a string")
-    return value
-
-
-def first_line(text: str, limit: int = 160) -> str:
-    """The first non-blank line of a text, shortened to ``limit`` characters."""
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if line:
-            return line if len(line) <= limit else line[:limit - 1] + "…"
-    return ""

@@ -19,7 +19,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..factor import nmf as fz
+from ..factor import projection
 from . import plots
 from .. import validate
 from ..errors import InputError
@@ -98,7 +98,7 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     words = plots.wording(model)
     W, H, k = model.W_, model.H_, model.n_topics
     totals = H.sum(axis=0)
-    shares = fz.shares(H)
+    shares = projection.shares(H)
     ids = list(model.document_ids_)
     snippets = list(getattr(model, "snippets_", None) or [""] * len(ids))
     coherence, diversity = quality_figures(model)

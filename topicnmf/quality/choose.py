@@ -271,7 +271,9 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     >>> [row["k"] for row in choice.rows()], choice.k in (1, 2)
     ([1, 2], True)
     """
-    from ..model.estimator import TopicModel, as_documents, check_params
+    from ..model.documents import as_documents
+    from ..model.estimator import TopicModel
+    from ..model.params import check_params, make_vectorizer
 
     ks = parse_k_range(ks) if isinstance(ks, str) else sorted(set(ks))
     _check_common(top, runs, sample_fraction, jobs, random_state)
@@ -285,7 +287,7 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         raise InputError("choose_k does not take seed topics; choose k without them, then "
                          "fit with the seed topics")
     docs = as_documents(documents)
-    V = estimator._make_vectorizer().fit_transform([d.text for d in docs]).tocsc()
+    V = make_vectorizer(estimator.get_params()).fit_transform([d.text for d in docs]).tocsc()
     limit = min(V.shape)
     if ks[-1] > limit:
         raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "

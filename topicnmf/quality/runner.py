@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..errors import InputError
-from ..factor import nmf as fz
+from ..factor.projection import project
 from ..io.journal import Journal, fingerprint
 from ..parallel import run_in_processes
 from ..reconstruction import MAX_ERROR, Reconstruction
@@ -62,7 +62,7 @@ def _fit(setup, k, run):
     top_terms = top_term_indices(W, setup.top)
     if run >= 0:
         return top_terms, {"unconverged": unconverged}
-    H = fz.project(V, W, beta_loss=estimator.loss)
+    H = project(V, W, beta_loss=estimator.loss)
     # One pass for both the total error and the documents left unexplained (relative error
     # above MAX_ERROR): ‖v_j − W h_j‖² per document and ‖v_j‖².
     squared = Reconstruction(W, H).column_errors(V)

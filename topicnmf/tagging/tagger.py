@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..factor import nmf as fz
+from ..factor import projection
 from ..io.corpus import json_record, large_csv_fields
 from ..errors import InputError
 from ..io.export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
@@ -112,7 +112,7 @@ class Tagger:
         H = self.model.project_matrix(V)                      # k × docs
         recon = of_model(self.model).with_memberships(H)
         errors = recon.column_errors(V, relative=True).tolist()
-        shares = fz.shares(H)
+        shares = projection.shares(H)
         order = np.argsort(-shares, axis=0, kind="stable")   # largest first, ties: lower topic
         ranked = np.take_along_axis(shares, order, axis=0)
         listed = ((ranked >= s.threshold) & (ranked > 0)).sum(axis=0).tolist()

@@ -1,0 +1,182 @@
+"""Reading a fitted model: its topics (top terms, labels, sizes), memberships, and its
+documents and terms looked up by name.
+
+:class:`FittedTopics` holds these methods for :class:`~topicnmf.model.estimator.TopicModel`;
+they read only its fitted attributes (``W_``, ``H_``, ``vectorizer_`` or ``items_``,
+``document_ids_``, ``topic_labels_``) and ``n_topics``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import lookup
+from ..errors import InputError, NotFittedError
+from ..factor.projection import shares
+from .check import check_label
+
+AUTO_LABEL_TERMS = 3       # terms in an automatic label
+AUTO_LABEL_FLOOR = 0.05    # a term under this share of the top term's weight is left out
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic: its number, label, size and top terms with weights."""
+
+    topic: int
+    label: str
+    size: int
+    terms: list  # of (term, weight)
+
+    def as_row(self, nested: bool = False) -> dict:
+        """A row for output: terms as a list of objects (``nested``) or as one string."""
+        if nested:
+            terms = [{"term": t, "weight": w} for t, w in self.terms]
+        else:
+            terms = ", ".join(f"{t} ({w:.4f})" for t, w in self.terms)
+        return {"topic": self.topic, "label": self.label, "size": self.size, "terms": terms}
+
+
+def top_rows(column, top: int = 10) -> np.ndarray:
+    """Rows of a topic's ``column`` of ``W`` with the largest weights, ties to the lower index."""
+    top = max(0, min(top, column.size))
+    rows = np.arange(column.size)
+    if 0 < top < column.size:          # sort only the rows that can be in the top
+        rows = np.flatnonzero(column >= np.partition(column, column.size - top)[-top])
+    return rows[np.lexsort((rows, -column[rows]))][:top]
+
+
+def automatic_label(column, terms) -> str:
+    """A topic's automatic label: its top three ``terms``, leaving out terms whose weight is
+    under 5% of the top term's (a near-empty term does not name a segment)."""
+    top = top_rows(column, AUTO_LABEL_TERMS)
+    floor = AUTO_LABEL_FLOOR * column[top[0]]
+    return ", ".join(terms[i] for i in top if column[i] > 0 and column[i] >= floor)
+
+
+def dominant_of(H) -> np.ndarray:
+    """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
+    dominant = H.argmax(axis=0)
+    dominant[H.max(axis=0) <= 0] = -1
+    return dominant
+
+
+class FittedTopics:
+    """Mixin: what a fitted topic model answers (see the module docstring)."""
+
+    def _check_fitted(self):
+        if not hasattr(self, "W_"):
+            raise NotFittedError("this TopicModel is not fitted yet; call fit() or load a model")
+
+    @property
+    def n_documents(self) -> int:
+        self._check_fitted()
+        return self.H_.shape[1]
+
+    @property
+    def mode(self) -> str:
+        """``'text'`` (terms × documents) or ``'matrix'`` (items × people, see
+        :mod:`topicnmf.io.matrix`)."""
+        return getattr(self, "mode_", "text")
+
+    @property
+    def terms(self) -> list:
+        """Display form of each term (row of ``W``); the item names in matrix mode."""
+        self._check_fitted()
+        return self.items_ if self.mode == "matrix" else self.vectorizer_.display_
+
+    @property
+    def gram_(self):
+        """``WᵀW`` of shape (k, k), computed once per fitted ``W_`` (projections use it)."""
+        self._check_fitted()
+        return self.cached("gram", (self.W_,), _gram)
+
+    def cached(self, name, sources, build):
+        """``build(*sources)``, kept with the model until one of ``sources`` (fitted arrays) is
+        replaced: the derived structures of queries (the reconstruction's embeddings, a
+        lexical index) are built once per model, whoever asks for them."""
+        cache = self.__dict__.setdefault("_derived", {})
+        hit = cache.get(name)
+        if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
+            hit = cache[name] = (sources, build(*sources))
+        return hit[1]
+
+    def document_index(self, doc_id) -> int:
+        """Column of ``H`` for a document (or person) id; InputError naming it if unknown."""
+        self._check_fitted()
+        index = self.cached("ids", (self.document_ids_,), lookup.id_index)
+        return lookup.document_index(index, doc_id,
+                                     "person" if self.mode == "matrix" else "document id")
+
+    def term_index(self, term) -> int:
+        """Row of ``W`` for a term (or item); InputError with close vocabulary matches if
+        unknown."""
+        self._check_fitted()
+        if self.mode == "matrix":
+            return lookup.item_index(self.items_, term)
+        return lookup.term_index(self.vectorizer_, term)
+
+    def memberships(self, H=None) -> np.ndarray:
+        """Columns of ``H`` normalized to shares that sum to 1 (all-zero columns stay 0)."""
+        return shares(self.H_ if H is None else H)
+
+    def dominant_topics(self, H=None) -> np.ndarray:
+        """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
+        return dominant_of(self.H_ if H is None else H)
+
+    def topic_sizes(self) -> np.ndarray:
+        """Number of training documents whose dominant topic is each topic."""
+        dominant = self.dominant_topics()
+        return np.bincount(dominant[dominant >= 0], minlength=self.n_topics)
+
+    def top_term_indices(self, topic: int, top: int = 10) -> np.ndarray:
+        """Rows of ``W`` with the largest weights in a topic, ties to the lower index."""
+        return top_rows(self.W_[:, topic], top)
+
+    def auto_label(self, topic: int) -> str:
+        """The automatic label of a topic: its top three terms, leaving out terms whose weight
+        is under 5% of the top term's (a near-empty term does not name a segment)."""
+        return automatic_label(self.W_[:, topic], self.terms)
+
+    def label(self, topic: int) -> str:
+        """The label of a topic: the name given with :meth:`set_label`, else automatic."""
+        self._check_topic(topic)
+        return self.topic_labels_[topic] or self.auto_label(topic)
+
+    def set_label(self, topic: int, name):
+        """Name a topic (``None`` or blank restores the automatic label). Returns self.
+
+        A name is one line of printable text (see :func:`topicnmf.model.check.check_label`).
+        """
+        self._check_topic(topic)
+        self.topic_labels_[topic] = check_label(name, topic)
+        return self
+
+    def _check_topic(self, topic):
+        self._check_fitted()
+        if not isinstance(topic, (int, np.integer)) or not 0 <= topic < self.n_topics:
+            raise InputError(f"topic {topic} does not exist; topics are 0..{self.n_topics - 1}")
+
+    def topics(self, top: int = 10) -> list:
+        """Every topic with its label, size and top terms.
+
+        Returns
+        -------
+        list of Topic
+        """
+        self._check_fitted()
+        if top < 1:
+            raise InputError(f"top={top}: must be at least 1")
+        sizes = self.topic_sizes()
+        terms = self.terms
+        return [Topic(z, self.label(z), int(sizes[z]),
+                      [(terms[i], float(self.W_[i, z])) for i in self.top_term_indices(z, top)])
+                for z in range(self.n_topics)]
+
+
+def _gram(W):
+    G = W.T @ W
+    G.setflags(write=False)
+    return G

@@ -10,6 +10,7 @@ from topicnmf import TopicModel
 from topicnmf.errors import InputError
 from topicnmf.quality.choose import choose_k, evaluate, parse_k_range
 from topicnmf.model.estimator import fit_matrix
+from topicnmf.present.rows import rows
 from topicnmf.quality.measures import (npmi_coherence, top_term_indices, topic_diversity,
                                        topic_uniqueness)
 from topicnmf.quality.stability import resample_columns
@@ -53,7 +54,7 @@ def separate_groups(n_groups, per_group=60, size=50, length=20, seed=0):
 def test_choose_k_recommends_the_number_of_separate_groups(n_groups):
     choice = choose_k(separate_groups(n_groups), range(2, 9),
                       estimator=TopicModel(random_state=0), runs=3)
-    assert choice.k == n_groups, choice.rows()
+    assert choice.k == n_groups, rows(choice)
     assert [s.k for s in choice.scores] == list(range(2, 9))
     assert f"k={n_groups}:" in choice.reason
     best = choice.scores[n_groups - 2]
@@ -62,7 +63,7 @@ def test_choose_k_recommends_the_number_of_separate_groups(n_groups):
     assert best.stability == max(s.stability for s in choice.scores)
     errors = [s.error for s in choice.scores]
     assert errors == sorted(errors, reverse=True)          # more topics, smaller error
-    assert [r["recommended"] for r in choice.rows()].count(True) == 1
+    assert [r["recommended"] for r in rows(choice)].count(True) == 1
 
 
 @pytest.mark.parametrize("n_groups,seed", [(3, 4), (4, 3)])
@@ -76,7 +77,7 @@ def test_choose_k_does_not_pick_a_k_that_leaves_a_group_unexplained(n_groups, se
     assert too_few.k == n_groups - 1
     assert too_few.unexplained == pytest.approx(1 / n_groups)
     assert choice.scores[n_groups - 2].unexplained == 0.0
-    assert choice.k == n_groups, choice.rows()
+    assert choice.k == n_groups, rows(choice)
     assert "left out: their topics leave over 5% more of the documents unexplained" in \
         choice.reason
 
@@ -85,7 +86,7 @@ def test_choose_k_does_not_depend_on_jobs():
     texts = separate_groups(3, per_group=20)
     one = choose_k(texts, "2:4", estimator=TopicModel(random_state=1), runs=2, jobs=1)
     two = choose_k(texts, "2:4", estimator=TopicModel(random_state=1), runs=2, jobs=2)
-    assert one.rows() == two.rows() and one.reason == two.reason
+    assert rows(one) == rows(two) and one.reason == two.reason
 
 
 def test_choose_k_rejects_bad_arguments():
@@ -134,9 +135,9 @@ def test_evaluate_scores_are_the_quality_measures_of_the_model(tickets_model):
     assert [t.terms[:3] for t in result.topics] == \
         [[term for term, _ in t.terms] for t in model.topics(3)]
     assert result.stability is None and all(t.stability is None for t in result.topics)
-    rows = result.rows()
-    assert rows[-1]["topic"] == "all" and rows[-1]["error"] == result.error
-    assert {tuple(r) for r in rows} == {tuple(rows[0])}
+    table = rows(result)
+    assert table[-1]["topic"] == "all" and table[-1]["error"] == result.error
+    assert {tuple(r) for r in table} == {tuple(table[0])}
 
 
 def test_real_topics_are_more_coherent_than_random_term_sets(tickets_model):
@@ -286,9 +287,9 @@ def test_choose_k_resumes_from_its_journal_after_an_interruption(tmp_path, jobs)
                  **settings)
     resumed = choose_k(texts, "2:4", journal=journal, jobs=jobs, **settings)
     assert resumed.reused == 4
-    assert resumed.rows() == uninterrupted.rows() and resumed.reason == uninterrupted.reason
+    assert rows(resumed) == rows(uninterrupted) and resumed.reason == uninterrupted.reason
     again = choose_k(texts, "2:4", journal=journal, **settings)
-    assert again.reused == 9 and again.rows() == uninterrupted.rows()
+    assert again.reused == 9 and rows(again) == rows(uninterrupted)
 
 
 def test_choose_k_journal_grows_with_more_k_and_survives_a_torn_line(tmp_path):
@@ -300,7 +301,7 @@ def test_choose_k_journal_grows_with_more_k_and_survives_a_torn_line(tmp_path):
         f.write('{"key": "k=4", "chunk": -1, "top_ter')                  # killed mid-write
     wider = choose_k(texts, "2:4", runs=2, journal=journal, **settings)
     assert wider.reused == 4
-    assert wider.rows() == choose_k(texts, "2:4", runs=2, **settings).rows()
+    assert rows(wider) == rows(choose_k(texts, "2:4", runs=2, **settings))
 
 
 def test_choose_k_journal_of_other_settings_is_refused(tmp_path):

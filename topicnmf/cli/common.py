@@ -26,11 +26,12 @@ def echo_out(text: str, nl: bool = True):
         raise OSError(exc.errno, exc.strerror, STDOUT) from None
 
 
-def echo_rows(rows, fmt):
-    """Print ``rows`` in the ``--format`` chosen."""
+def echo_rows(result, fmt):
+    """Print a query's result as rows in the ``--format`` chosen (JSON keeps lists nested)."""
     from ..io.export import format_rows
+    from ..present.rows import rows
 
-    echo_out(format_rows(rows, fmt), nl=False)
+    echo_out(format_rows(rows(result, nested=fmt in ("json", "jsonl")), fmt), nl=False)
 
 
 def info(message):

@@ -28,13 +28,12 @@ def topics(model_path, top, term, fmt):
       topicnmf topics /tmp/m --term printer
     """
     model = load_model(model_path)
-    nested = fmt in ("json", "jsonl")
     if term is not None:
         from ..queries.segment import term_topics
 
-        echo_rows([r.as_row(nested) for r in term_topics(model, term)], fmt)
+        echo_rows(term_topics(model, term), fmt)
         return
-    echo_rows([t.as_row(nested) for t in model.topics(top)], fmt)
+    echo_rows(model.topics(top), fmt)
 
 
 @click.command()
@@ -58,9 +57,8 @@ def segments(model_path, threshold, by, top, fmt):
     """
     from ..queries.segment import segments as run
 
-    nested = fmt in ("json", "jsonl")
     rows = run(load_model(model_path), threshold=threshold, by=by, top=top)
-    echo_rows([r.as_row(nested) for r in rows], fmt)
+    echo_rows(rows, fmt)
 
 
 @click.command()
@@ -87,7 +85,7 @@ def recommend(model_path, doc_id, top, include_seen, fmt):
         noun = "item" if result.kind == "matrix" else "term"
         info(f"left out {result.seen_excluded} {noun}(s) {result.doc_id} already has "
              "(--include-seen keeps them)")
-    echo_rows(result.rows(fmt in ("json", "jsonl")), fmt)
+    echo_rows(result, fmt)
 
 
 @click.command()
@@ -117,7 +115,7 @@ def similar(model_path, doc_id, text, top, blend, threshold, fmt):
         raise click.UsageError("give either DOC_ID or --text")
     rows = run(load_model(model_path), doc_id, text=text, top=top,
                blend=DEFAULT_BLEND if blend is None else blend, threshold=threshold)
-    echo_rows([r.as_row(fmt in ("json", "jsonl")) for r in rows], fmt)
+    echo_rows(rows, fmt)
 
 
 @click.command()
@@ -145,7 +143,7 @@ def target(model_path, term, topic, budget, prospects_only, fmt):
         raise click.UsageError("give either --term or --topic")
     rows = run(load_model(model_path), term=term, topic=topic, budget=budget,
                prospects_only=prospects_only)
-    echo_rows([r.as_row(fmt in ("json", "jsonl")) for r in rows], fmt)
+    echo_rows(rows, fmt)
 
 
 @click.command()

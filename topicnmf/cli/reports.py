@@ -108,7 +108,7 @@ def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, fmt):
     start = time.perf_counter()
     result = run(model, top=top, runs=runs, sample_fraction=sample_fraction,
                  random_state=random_state, jobs=jobs, progress=fit_progress)
-    echo_rows(result.rows(fmt in ("json", "jsonl")), fmt)
+    echo_rows(result, fmt)
     stability = "not measured (--runs 0)" if result.stability is None else \
         f"{result.stability:.3f} over {runs} run(s)"
     info(f"{model.n_topics} topics: coherence {result.coherence:.4f}, diversity "
@@ -175,7 +175,7 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
         if journal:
             info(f"the finished fits are kept in {journal}: run the same command to resume")
         raise
-    echo_rows(result.rows(), fmt)
+    echo_rows(result, fmt)
     if fmt == "table":
         echo_out(f"\nrecommended: {result.reason}")
     reused = f" ({result.reused} from {journal})" if journal else ""

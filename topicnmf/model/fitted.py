@@ -30,14 +30,6 @@ class Topic:
     size: int
     terms: list  # of (term, weight)
 
-    def as_row(self, nested: bool = False) -> dict:
-        """A row for output: terms as a list of objects (``nested``) or as one string."""
-        if nested:
-            terms = [{"term": t, "weight": w} for t, w in self.terms]
-        else:
-            terms = ", ".join(f"{t} ({w:.4f})" for t, w in self.terms)
-        return {"topic": self.topic, "label": self.label, "size": self.size, "terms": terms}
-
 
 def top_rows(column, top: int = 10) -> np.ndarray:
     """Rows of a topic's ``column`` of ``W`` with the largest weights, ties to the lower index."""

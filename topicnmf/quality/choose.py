@@ -18,7 +18,7 @@ to resume an interrupted scan.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,12 +51,6 @@ class TopicQuality:
     stability: float | None
     terms: list  # of str, best first
 
-    def as_row(self, nested=False) -> dict:
-        row = asdict(self)
-        row["terms"] = list(self.terms) if nested else ", ".join(self.terms)
-        row["error"] = None
-        return row
-
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -85,14 +79,6 @@ class Evaluation:
     runs: int
     top: int
 
-    def rows(self, nested=False) -> list:
-        """One row per topic, then an ``all`` row with the overall scores and the error."""
-        overall = {"topic": "all", "label": "overall", "size": self.n_documents,
-                   "coherence": self.coherence, "diversity": self.diversity,
-                   "stability": self.stability, "terms": [] if nested else "",
-                   "error": self.error}
-        return [t.as_row(nested) for t in self.topics] + [overall]
-
 
 @dataclass(frozen=True)
 class KChoice:
@@ -106,9 +92,6 @@ class KChoice:
     runs: int
     top: int
     reused: int = 0
-
-    def rows(self) -> list:
-        return [{**asdict(s), "recommended": s.k == self.k} for s in self.scores]
 
 
 def _check_common(top, runs, sample_fraction, jobs, random_state):
@@ -268,7 +251,7 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     >>> from topicnmf import TopicModel
     >>> choice = choose_k(texts, [1, 2], estimator=TopicModel(min_df=1, random_state=0),
     ...                   runs=2, top=3)
-    >>> [row["k"] for row in choice.rows()], choice.k in (1, 2)
+    >>> [score.k for score in choice.scores], choice.k in (1, 2)
     ([1, 2], True)
     """
     from ..model.documents import as_documents

@@ -17,7 +17,7 @@ import numpy as np
 from .. import validate
 from ..errors import InputError
 from ..reconstruction import DEFAULT_BLEND, lexical_index_of, of_model, similar_documents, top_n
-from .segment import DEFAULT_THRESHOLD, check_threshold, topic_pairs
+from .segment import DEFAULT_THRESHOLD, check_threshold
 
 
 def seen_terms(model, j) -> np.ndarray:
@@ -45,9 +45,6 @@ class Recommendation:
     score: float
     seen: bool
 
-    def as_row(self, nested: bool = False) -> dict:
-        return {"rank": self.rank, "term": self.term, "score": self.score, "seen": self.seen}
-
 
 @dataclass(frozen=True)
 class Recommendations:
@@ -58,9 +55,6 @@ class Recommendations:
     items: list
     seen_excluded: int
     kind: str = "text"
-
-    def rows(self, nested: bool = False) -> list:
-        return [r.as_row(nested) for r in self.items]
 
 
 def recommend(model, doc_id, *, top=10, include_seen=False):
@@ -109,12 +103,6 @@ class SimilarDocument:
     lexical: float
     shared: list
     snippet: str
-
-    def as_row(self, nested: bool = False) -> dict:
-        return {"rank": self.rank, "doc_id": self.doc_id, "score": self.score,
-                "latent": self.latent, "lexical": self.lexical,
-                "shared_topics": topic_pairs(self.shared, "share", nested, 2),
-                "snippet": self.snippet}
 
 
 def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,

@@ -25,13 +25,6 @@ def check_threshold(threshold) -> float:
     return validate.real(threshold, "threshold", 0, 1, low_open=True)
 
 
-def topic_pairs(pairs, key, nested, digits=3):
-    """``[(topic, value), ...]`` as a list of objects (``nested``) or one ``"z (v); ..."`` cell."""
-    if nested:
-        return [{"topic": z, key: v} for z, v in pairs]
-    return "; ".join(f"{z} ({v:.{digits}f})" for z, v in pairs)
-
-
 @dataclass(frozen=True)
 class DocumentSegments:
     """Memberships of one document (a person in matrix mode).
@@ -47,10 +40,6 @@ class DocumentSegments:
     topics: list
     shares: list   # share of every topic, in topic order
 
-    def as_row(self, nested: bool = False) -> dict:
-        return {"doc_id": self.doc_id, "dominant": self.dominant, "label": self.label,
-                "share": self.share, "topics": topic_pairs(self.topics, "share", nested)}
-
 
 @dataclass(frozen=True)
 class TopicSegment:
@@ -62,14 +51,6 @@ class TopicSegment:
     size: int
     members: int
     typical: list
-
-    def as_row(self, nested: bool = False) -> dict:
-        if nested:
-            typical = [{"doc_id": d, "share": s} for d, s in self.typical]
-        else:
-            typical = ", ".join(f"{d} ({s:.3f})" for d, s in self.typical)
-        return {"topic": self.topic, "label": self.label, "size": self.size,
-                "members": self.members, "typical": typical}
 
 
 def segments(model, *, threshold=DEFAULT_THRESHOLD, by="document", top=5):
@@ -141,10 +122,6 @@ class TermTopic:
     label: str
     share: float
     weight: float
-
-    def as_row(self, nested: bool = False) -> dict:
-        return {"term": self.term, "topic": self.topic, "label": self.label,
-                "share": self.share, "weight": self.weight}
 
 
 def term_topics(model, term, *, top=None):

@@ -18,7 +18,6 @@ import scipy.sparse as sp
 from .. import validate
 from ..errors import InputError
 from ..reconstruction import of_model, top_n
-from .segment import topic_pairs
 
 MAX_DRIVERS = 3
 MIN_DRIVER_SHARE = 0.1
@@ -33,10 +32,6 @@ class TargetRow:
     score: float
     status: str
     drivers: list
-
-    def as_row(self, nested: bool = False) -> dict:
-        return {"rank": self.rank, "doc_id": self.doc_id, "score": self.score,
-                "status": self.status, "drivers": topic_pairs(self.drivers, "part", nested, 2)}
 
 
 def term_holders(model, t) -> np.ndarray:

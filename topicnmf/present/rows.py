@@ -1,0 +1,93 @@
+"""Result objects → rows for tables, CSV and JSON: the one flattener of every query's result.
+
+The library returns dataclasses (``Topic``, ``TopicSegment``, ``SimilarDocument``, ...); the
+command line prints them through :func:`rows`. ``nested=True`` keeps lists as lists of
+objects (JSON, JSON lines); ``nested=False`` makes every cell one value (tables, CSV), e.g.
+``"3 (0.412); 7 (0.208)"`` for a list of ``(topic, share)`` pairs.
+
+>>> from topicnmf.queries.segment import TermTopic
+>>> rows([TermTopic("printer", 2, "printer, paper", 0.9, 0.0312)])
+[{'term': 'printer', 'topic': 2, 'label': 'printer, paper', 'share': 0.9, 'weight': 0.0312}]
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from ..model.fitted import Topic
+from ..quality.choose import Evaluation, KChoice, TopicQuality
+from ..queries.recommend import Recommendation, Recommendations, SimilarDocument
+from ..queries.segment import DocumentSegments, TermTopic, TopicSegment
+from ..queries.target import TargetRow
+
+
+def _value(value, nested):
+    return value
+
+
+def _pairs(first, second, separator, digits):
+    """Cell of a list of ``(a, b)`` pairs: objects ``{first: a, second: b}`` or one string."""
+    def cell(pairs, nested):
+        if nested:
+            return [{first: a, second: b} for a, b in pairs]
+        return separator.join(f"{a} ({b:.{digits}f})" for a, b in pairs)
+    return cell
+
+
+def _words(words, nested):
+    return list(words) if nested else ", ".join(words)
+
+
+#: Result type -> its columns as ``(column, attribute, cell)``.
+COLUMNS = {
+    Topic: [("topic", "topic", _value), ("label", "label", _value), ("size", "size", _value),
+            ("terms", "terms", _pairs("term", "weight", ", ", 4))],
+    TermTopic: [(name, name, _value) for name in ("term", "topic", "label", "share", "weight")],
+    DocumentSegments: [("doc_id", "doc_id", _value), ("dominant", "dominant", _value),
+                       ("label", "label", _value), ("share", "share", _value),
+                       ("topics", "topics", _pairs("topic", "share", "; ", 3))],
+    TopicSegment: [("topic", "topic", _value), ("label", "label", _value),
+                   ("size", "size", _value), ("members", "members", _value),
+                   ("typical", "typical", _pairs("doc_id", "share", ", ", 3))],
+    Recommendation: [(name, name, _value) for name in ("rank", "term", "score", "seen")],
+    SimilarDocument: [("rank", "rank", _value), ("doc_id", "doc_id", _value),
+                      ("score", "score", _value), ("latent", "latent", _value),
+                      ("lexical", "lexical", _value),
+                      ("shared_topics", "shared", _pairs("topic", "share", "; ", 2)),
+                      ("snippet", "snippet", _value)],
+    TargetRow: [("rank", "rank", _value), ("doc_id", "doc_id", _value),
+                ("score", "score", _value), ("status", "status", _value),
+                ("drivers", "drivers", _pairs("topic", "part", "; ", 2))],
+}
+
+
+def row(result, nested: bool = False) -> dict:
+    """One result object as a dict of columns (see the module docstring for ``nested``)."""
+    if isinstance(result, TopicQuality):
+        return {**asdict(result), "terms": _words(result.terms, nested), "error": None}
+    columns = COLUMNS.get(type(result))
+    if columns is None:
+        raise TypeError(f"no rows for a {type(result).__name__}")
+    return {column: cell(getattr(result, attribute), nested)
+            for column, attribute, cell in columns}
+
+
+def rows(result, nested: bool = False) -> list:
+    """Rows of a query's result: a list of result objects, or a result that holds several.
+
+    ``Recommendations`` gives its items; an ``Evaluation`` one row per topic and then an
+    ``all`` row with the overall scores; a ``KChoice`` one row per k, marking the recommended
+    one (its rows are flat numbers, the same nested or not).
+    """
+    if isinstance(result, Recommendations):
+        return rows(result.items, nested)
+    if isinstance(result, Evaluation):
+        overall = {"topic": "all", "label": "overall", "size": result.n_documents,
+                   "coherence": result.coherence, "diversity": result.diversity,
+                   "stability": result.stability, "terms": [] if nested else "",
+                   "error": result.error}
+        return rows(result.topics, nested) + [overall]
+    if isinstance(result, KChoice):
+        return [{**asdict(score), "recommended": score.k == result.k}
+                for score in result.scores]
+    return [row(item, nested) for item in result]

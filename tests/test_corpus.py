@@ -162,3 +162,24 @@ def test_shipped_corpora_load(tickets):
     assert len(tickets) >= 1000
     assert len(set(tickets.ids)) == len(tickets)
     assert all(d.meta.get("label") is not None for d in tickets)
+
+
+def test_files_and_assign_streams_share_one_record_reader(tmp_path):
+    """load_corpus and assign's stdin read records with io.records: same ids and texts (ids
+    named after the file or stdin; a CSV file's id column is named, stdin's is 'id' if
+    present), a bad record stops the file and is one record of the stream."""
+    from topicnmf.io.records import stream_records
+
+    rows = [{"id": "a", "text": "printer jam"}, {"text": "refund please"}]
+    jsonl = "".join(json.dumps(r) + "\n" for r in rows)
+    csv_text = 'id,text\na,printer jam\n,"refund please"\n'
+    for name, content, ids in (("d.jsonl", jsonl, {}), ("d.csv", csv_text, {"id_column": "id"})):
+        corpus = load_corpus(write(tmp_path / name, content), **ids)
+        stream = list(stream_records(content.splitlines(keepends=True)))
+        assert [(d.id.replace(name, "stdin"), d.text) for d in corpus] == \
+            [(r.id, r.text) for r in stream]
+    bad = jsonl + "{oops\n"
+    with pytest.raises(InputError, match=r"d2\.jsonl line 3: not valid JSON"):
+        load_corpus(write(tmp_path / "d2.jsonl", bad))
+    last = list(stream_records(bad.splitlines(keepends=True)))[-1]
+    assert (last.line, last.id) == (3, None) and last.problem.startswith("not valid JSON")

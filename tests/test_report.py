@@ -11,7 +11,8 @@ from chromium import Chromium, find_chromium
 from topicnmf import Document, InputError, TopicModel
 from topicnmf.cli import PLOT_KINDS, main
 from topicnmf.quality.choose import evaluate
-from topicnmf.present.plots import KINDS, month_of, monthly_shares, topic_map_layout, topic_similarity
+from topicnmf.present.layout import month_of, monthly_shares, topic_map_layout, topic_similarity
+from topicnmf.present.plots import KINDS
 from topicnmf.present.report import build_report, report
 
 # In CI the browser test must run: it is skipped only on a machine without chromium.

@@ -240,6 +240,15 @@ def test_assign_streams_one_result_per_record(saved_model, tickets):
     assert [r["id"] for r in rows] == ["x1", None] and "expected 2 fields" in rows[1]["invalid"]
 
 
+def test_assign_a_csv_row_csv_cannot_parse_is_one_invalid_record(tickets_model):
+    """A carriage return inside an unquoted field (stdin keeps it) is one invalid record, and
+    the stream goes on (it used to stop with csv's traceback)."""
+    lines = ["id,text\n", "a,printer\rjam\n", "b,a puzzle game\n"]
+    rows = list(assign(tickets_model, lines))
+    assert [r["line"] for r in rows] == [2, 3]
+    assert rows[0]["id"] is None and rows[0]["invalid"].startswith("malformed CSV row (")
+    assert rows[1]["id"] == "b" and "invalid" not in rows[1]
+
 def test_assign_is_lazy(tickets_model):
     def lines():
         yield '{"id": "a", "text": "a puzzle game"}\n'

@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 #: Public name -> module that defines it.
 _EXPORTS = {
-    "Corpus": "io.corpus", "Document": "io.corpus", "load_corpus": "io.corpus",
+    "Corpus": "io.corpus", "Document": "io.readers", "load_corpus": "io.corpus",
     "ItemMatrix": "io.matrix", "load_matrix": "io.matrix",
     "InputError": "errors", "ModelFormatError": "errors", "NotFittedError": "errors",
     "TopicNMFError": "errors",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import READ_ERRORS, open_text, read_problem
+from .readers import READ_ERRORS, open_text, read_problem
 from ..errors import InputError
 
 MISSING = ("blank", "zero")

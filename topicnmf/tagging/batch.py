@@ -14,7 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..io.corpus import load_corpus, read_file_document
+from ..io.corpus import load_corpus
+from ..io.readers import read_file_document
 from ..errors import InputError, TopicNMFError
 from ..io.export import csv_text
 from ..io.files import check_output_folder, write_all

@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..io.corpus import FOLDER_EXTENSIONS, TABLE_FORMATS, suffix, walk_files
+from ..io.corpus import TABLE_FORMATS
+from ..io.readers import FOLDER_EXTENSIONS, suffix, walk_files
 from ..errors import InputError
 from ..io.journal import Journal
 

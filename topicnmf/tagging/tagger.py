@@ -14,7 +14,6 @@ no memberships at all and is unassigned too. ``tag`` (batch, resumable, parallel
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 
@@ -22,9 +21,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..factor import projection
-from ..io.corpus import json_record, large_csv_fields
 from ..errors import InputError
 from ..io.export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
+from ..io.records import stream_records
 from ..reconstruction import MAX_ERROR, of_model, top_n
 
 #: Defaults, measured on the shipped ticket corpus (k=8) and the 64k Debian descriptions (k=50).
@@ -257,7 +256,8 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     lines : iterable of str
         E.g. ``sys.stdin``. JSONL: one object per line with a ``text_column`` field (and an
         ``id`` field/column, or ``id_column``). CSV: a header row, then one record per row.
-        A byte-order mark at the start is dropped.
+        A byte-order mark at the start is dropped. Read one record at a time by
+        :func:`topicnmf.io.records.stream_records`, the reader of corpus files too.
     id_column : str, optional
         The id field/column every record must have (a JSONL record without it is invalid;
         a CSV header without it is an error). By default ``id`` where present, else
@@ -281,82 +281,11 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     t1 game, games, player
     t2 unassigned
     """
-    tagger, rows = Tagger(model, settings), RowMaker(model)
-    lines = _without_bom(lines)
-    first = ""
-    for first in lines:
-        if first.strip():
-            break
-    if not first.strip():
-        return                                        # empty input: nothing to assign
-    fmt = input_format or ("jsonl" if first.lstrip().startswith("{") else "csv")
-    if fmt == "jsonl":
-        records = _jsonl_records(_chain(first, lines), text_column, id_column)
-    elif fmt == "csv":
-        records = _csv_records(_chain(first, lines), text_column, id_column)
-    else:
-        raise InputError(f"input_format='{fmt}': use jsonl or csv")
-    for line_no, doc_id, text, problem in records:
-        if problem:
-            yield {"line": line_no, "id": doc_id, "invalid": problem}
+    tagger = Tagger(model, settings)
+    for record in stream_records(lines, input_format=input_format, text_column=text_column,
+                                 id_column=id_column):
+        if record.problem is not None:
+            yield {"line": record.line, "id": None, "invalid": record.problem}
             continue
-        record = tagger.tag_texts([doc_id], [text])[0]
-        yield {"line": line_no, **rows.tag_row(record)}
-
-
-def _without_bom(lines):
-    """``lines`` with a byte-order mark (U+FEFF) dropped from the start of the first one;
-    undecodable input (e.g. Latin-1 bytes on a UTF-8 stdin) is an InputError."""
-    done = 0
-    try:
-        for line in lines:
-            yield line[1:] if done == 0 and line.startswith("\ufeff") else line
-            done += 1
-    except UnicodeDecodeError as exc:
-        raise InputError(f"input after line {done}: not valid {exc.encoding} text; convert "
-                         "it to UTF-8") from None
-
-
-def _chain(first, rest):
-    if first.strip():
-        yield first
-    yield from rest
-
-
-def _jsonl_records(lines, text_field, id_column):
-    id_field = id_column or "id"
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        obj, problem = json_record(line)
-        if problem is None and not isinstance(obj.get(text_field), str):
-            problem = f"no text field '{text_field}'"
-        if problem is None and id_column is not None and id_column not in obj:
-            problem = f"no id field '{id_column}' (--id-column)"
-        if problem is not None:
-            yield line_no, None, None, problem
-            continue
-        raw = obj.get(id_field)
-        yield line_no, str(raw) if raw not in (None, "") else f"stdin:{line_no}", obj[text_field], None
-
-
-def _csv_records(lines, text_column, id_column):
-    with large_csv_fields():
-        reader = csv.reader(lines)
-        header = next(reader, None) or []
-        if id_column is None and "id" in header:
-            id_column = "id"
-        if text_column not in header or (id_column and id_column not in header):
-            missing = text_column if text_column not in header else id_column
-            raise InputError(f"stdin: no column '{missing}' in the CSV header; columns are: "
-                             + ", ".join(header))
-        ti, ii = header.index(text_column), header.index(id_column) if id_column else None
-        for row in reader:
-            line_no = reader.line_num
-            if not row:
-                continue
-            if len(row) != len(header):
-                yield line_no, None, None, f"expected {len(header)} fields, found {len(row)}"
-                continue
-            doc_id = row[ii] if ii is not None and row[ii] else f"stdin:{line_no}"
-            yield line_no, doc_id, row[ti], None
+        tagged = tagger.tag_texts([record.id], [record.text])[0]
+        yield {"line": record.line, **tagger.rows.tag_row(tagged)}

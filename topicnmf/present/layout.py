@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ..factor.projection import shares
+from ..factor import projection
 from .. import validate
 
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})(?:\D|$)")
@@ -74,7 +74,7 @@ def document_map_layout(H, max_documents=2000, random_state=0):
     xy : ndarray of shape (n, 2)
     """
     validate.seed(random_state)
-    S = shares(H)
+    S = projection.shares(H)
     indices = np.flatnonzero(S.sum(axis=0) > 0)
     if indices.size > max_documents:
         rng = np.random.default_rng(random_state)
@@ -122,7 +122,7 @@ def monthly_shares(H, dates):
         Rows sum to 1 (or 0 for a month whose documents are all unassigned).
     counts : ndarray of int of shape (n_months,)
     """
-    S = shares(H)
+    S = projection.shares(H)
     keys = [month_of(d) for d in dates]
     months = sorted({m for m in keys if m is not None})
     row = {m: i for i, m in enumerate(months)}

@@ -32,7 +32,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from topicnmf import TopicModel, load_corpus  # noqa: E402
-from topicnmf.reconstruction import lexical_index_of, of_model, top_n  # noqa: E402
+from topicnmf.reconstruction.ranking import top_n  # noqa: E402
+from topicnmf.reconstruction.scores import of_model  # noqa: E402
+from topicnmf.reconstruction.similarity import lexical_index_of  # noqa: E402
 
 BLENDS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from topicnmf import InputError, TopicModel
-from topicnmf.reconstruction import lexical_index_of, of_model
+from topicnmf.reconstruction.scores import of_model
+from topicnmf.reconstruction.similarity import lexical_index_of
 from topicnmf.queries.recommend import recommend, seen_terms, similar
 from topicnmf.queries.segment import segments, term_topics
 from topicnmf.queries.target import target

@@ -5,9 +5,10 @@ import pytest
 import scipy.sparse as sp
 
 from topicnmf.errors import InputError
-from topicnmf.reconstruction import (DEFAULT_BLEND, LexicalIndex, Reconstruction,
-                                     blended_similarity, lexical_similarity, similar_documents,
-                                     top_n)
+from topicnmf.reconstruction.ranking import top_n
+from topicnmf.reconstruction.scores import Reconstruction
+from topicnmf.reconstruction.similarity import (DEFAULT_BLEND, LexicalIndex, blended_similarity,
+                                                lexical_similarity, similar_documents)
 
 TOL = dict(rtol=1e-10, atol=1e-10)
 

@@ -11,7 +11,8 @@ import pytest
 
 from topicnmf import InputError, TopicModel
 from topicnmf.tagging.batch import OUTPUTS, tag
-from topicnmf.reconstruction import Reconstruction, top_n
+from topicnmf.reconstruction.ranking import top_n
+from topicnmf.reconstruction.scores import Reconstruction
 from topicnmf.tagging.tagger import Tagger, TagSettings, _CandidateTerms, assign
 
 from test_cli import assert_clean_error, run

@@ -109,7 +109,7 @@ def similar(model_path, doc_id, text, top, blend, threshold, fmt):
       topicnmf similar /tmp/m --text "printer paper jam"
     """
     from ..queries.recommend import similar as run
-    from ..reconstruction import DEFAULT_BLEND
+    from ..reconstruction.similarity import DEFAULT_BLEND
 
     if (doc_id is None) == (text is None):
         raise click.UsageError("give either DOC_ID or --text")

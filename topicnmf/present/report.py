@@ -23,7 +23,7 @@ from ..factor import projection
 from . import plots
 from .. import validate
 from ..errors import InputError
-from ..reconstruction import top_n
+from ..reconstruction.ranking import top_n
 
 IMAGE_FORMATS = ("svg", "png")
 _DATA = resources.files("topicnmf") / "data"

@@ -22,7 +22,7 @@ from ..errors import InputError
 from ..factor.projection import project
 from ..io.journal import Journal, fingerprint
 from ..parallel import run_in_processes
-from ..reconstruction import MAX_ERROR, Reconstruction
+from ..reconstruction.scores import MAX_ERROR, Reconstruction
 from .measures import diversity_top_terms, npmi_coherence, top_term_indices, topic_diversity
 
 __all__ = ["FitJournal", "FitSetup", "JOURNAL_VERSION", "run_fits"]

@@ -2,10 +2,10 @@
 
 ``recommend`` ranks the terms (items) of a document's (person's) reconstructed column
 ``W @ H[:, j]`` and by default leaves out what it already has. ``similar`` ranks documents by
-the blended cosine of :func:`topicnmf.reconstruction.similar_documents` (latent cosine of the
+the blended cosine of :func:`topicnmf.reconstruction.similarity.similar_documents` (latent cosine of the
 reconstructed columns mixed with the plain tf-idf cosine, weight ``DEFAULT_BLEND``), for a
 document of the model or for a new text transformed with ``W`` fixed. Both use the model's
-cached :class:`~topicnmf.reconstruction.Reconstruction`, never the dense ``W @ H``.
+cached :class:`~topicnmf.reconstruction.scores.Reconstruction`, never the dense ``W @ H``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import numpy as np
 
 from .. import validate
 from ..errors import InputError
-from ..reconstruction import DEFAULT_BLEND, lexical_index_of, of_model, similar_documents, top_n
+from ..reconstruction.ranking import top_n
+from ..reconstruction.scores import of_model
+from ..reconstruction.similarity import DEFAULT_BLEND, lexical_index_of, similar_documents
 from .segment import DEFAULT_THRESHOLD, check_threshold
 
 
@@ -120,7 +122,7 @@ def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
     blend : float in [0, 1]
         Weight of the latent cosine; ``1 − blend`` goes to the lexical tf-idf cosine. The
         default was chosen by ``scripts/bench_similar.py`` (see
-        :data:`topicnmf.reconstruction.DEFAULT_BLEND`).
+        :data:`topicnmf.reconstruction.similarity.DEFAULT_BLEND`).
     threshold : float in (0, 1]
         Smallest share of a topic in both documents for it to count as shared.
 

@@ -17,7 +17,8 @@ import scipy.sparse as sp
 
 from .. import validate
 from ..errors import InputError
-from ..reconstruction import of_model, top_n
+from ..reconstruction.ranking import top_n
+from ..reconstruction.scores import of_model
 
 MAX_DRIVERS = 3
 MIN_DRIVER_SHARE = 0.1

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..io.corpus import load_corpus
 from ..io.readers import read_file_document

@@ -24,7 +24,8 @@ from ..factor import projection
 from ..errors import InputError
 from ..io.export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
 from ..io.records import stream_records
-from ..reconstruction import MAX_ERROR, of_model, top_n
+from ..reconstruction.ranking import top_n
+from ..reconstruction.scores import MAX_ERROR, of_model
 
 #: Defaults, measured on the shipped ticket corpus (k=8) and the 64k Debian descriptions (k=50).
 #: Largest shares: k=8, 99 % above 0.36; k=50, 99 % above 0.13 (many packages mix two or three

@@ -137,14 +137,10 @@ NAMED_OTHERWISE = {
     "--format": ("topics", "segments", "recommend", "similar", "target", "evaluate", "choose-k"),
     # where the command writes: TopicModel.save(path), io.files.write_atomic(path, ...)
     "--output": ("fit", "report", "plot"),
-    # load_corpus(format=...): --format is the printed rows' format (assign's is input_format)
-    "--input-format": ("fit", "choose-k"),
     # a named pair of sublinear_tf and use_idf (topicnmf.text.vectorize.WEIGHTINGS)
     "--weighting": ("fit", "choose-k"),
     # label(path, topic, name=None)
     "--clear": ("label",),
-    # present.plots.plot(format=...): a name of its own, with --format as an alias
-    "--image-format": ("plot",),
     # text such as 5:60:5 for quality.choose.parse_k_range, which gives choose_k's ks
     "--k": ("choose-k",),
     # a second output file: the command draws present.plots.choose_k_figure(result) there

@@ -144,7 +144,7 @@ def test_format_detection_and_override(tmp_path):
     with pytest.raises(InputError, match="cannot tell the corpus format.*--input-format"):
         detect_format(tmp_path / "x.docx")
     path = write(tmp_path / "data.log", "one\ntwo\n")
-    assert load_corpus(path, format="lines").ids == ["data.log:1", "data.log:2"]
+    assert load_corpus(path, input_format="lines").ids == ["data.log:1", "data.log:2"]
 
 
 def test_missing_path(tmp_path):

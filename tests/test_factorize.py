@@ -48,8 +48,8 @@ def test_same_seed_same_factors(V):
 @pytest.mark.parametrize("loss", ["frobenius", "kullback-leibler"])
 def test_projection_does_not_depend_on_the_batch(V, loss):
     W, _, _ = factorize(V, 4, solver="mu", loss=loss, random_state=0, max_iter=100)
-    H_all = project(V, W, beta_loss=loss)
-    H_part = np.hstack([project(V[:, j:j + 7], W, beta_loss=loss) for j in range(0, 70, 7)])
+    H_all = project(V, W, loss=loss)
+    H_part = np.hstack([project(V[:, j:j + 7], W, loss=loss) for j in range(0, 70, 7)])
     assert np.allclose(H_all[:, :70], H_part, rtol=0, atol=1e-12)
 
 
@@ -120,7 +120,7 @@ def test_the_entry_is_what_the_model_and_the_backend_fit(V, params):
     W, H, n_iter = factorize(V, 4, random_state=0, **params)
     assert np.allclose(W.sum(axis=0), 1.0) and H.shape == (4, V.shape[1])
     for other in (TopicModel(4, random_state=0, **params).factorize_matrix(V),
-                  sklearn_nmf(V, 4, random_state=0, beta_loss=params.pop("loss", "frobenius"),
+                  sklearn_nmf(V, 4, random_state=0, loss=params.pop("loss", "frobenius"),
                               **params)):
         np.testing.assert_array_equal(W, other[0])
         np.testing.assert_array_equal(H, other[1])

@@ -6,7 +6,7 @@ import pytest
 from topicnmf import InputError, TopicModel
 from topicnmf.reconstruction.scores import of_model
 from topicnmf.reconstruction.similarity import lexical_index_of
-from topicnmf.queries.recommend import recommend, seen_terms, similar
+from topicnmf.queries.recommend import recommend, similar
 from topicnmf.queries.segment import segments, term_topics
 from topicnmf.queries.target import target
 
@@ -58,7 +58,7 @@ def test_recommend_matches_dense_column_and_never_returns_seen(small_model):
     terms = small_model.terms
     for doc in ("0", "25", "59"):
         j = small_model.document_index(doc)
-        seen = seen_terms(small_model, j)
+        seen = small_model.observed_in_document(j)
         result = recommend(small_model, doc, top=5)
         assert result.seen_excluded == seen.sum() > 0
         assert not any(r.seen for r in result.items)

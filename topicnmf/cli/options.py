@@ -199,7 +199,7 @@ def read_corpus(path, input_format, text_column, id_column, label_column, date_c
         kwargs = dict(text_field=text_column, id_column=id_column)
     else:
         kwargs = dict(text_column=text_column, id_column=id_column)
-    corpus = load_corpus(path, format=fmt, label_column=label_column, date_column=date_column,
+    corpus = load_corpus(path, input_format=fmt, label_column=label_column, date_column=date_column,
                          duplicate_ids=duplicate_ids, **kwargs)
     if corpus.skipped:
         click.echo(f"warning: {len(corpus.skipped)} file(s)/row(s) skipped, "

@@ -73,7 +73,7 @@ def plot(model_path, kind, output, image_format, topic, top, max_map_documents, 
     image_format = image_format or ("svg" if str(output).lower().endswith(".svg") else "png")
     check_output(output, model_path)
     model = load_model(model_path)
-    data = make_plot(model, kind, topic=topic, top=top, format=image_format,
+    data = make_plot(model, kind, topic=topic, top=top, image_format=image_format,
                      max_map_documents=max_map_documents, random_state=random_state)
     write_atomic(output, data)
     info(f"wrote {kind} ({image_format}, {len(data) / 1e3:.0f} kB) → {output}")

@@ -87,7 +87,7 @@ def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None,
         W, H, n_iter = masked_nmf(V, mask, k, tol=tol, random_state=random_state, **limit)
         return (*normalize_columns(W, H), n_iter)
     if seeds:
-        return guided_nmf(V, k, seeds, solver=solver, beta_loss=loss, max_iter=max_iter,
+        return guided_nmf(V, k, seeds, solver=solver, loss=loss, max_iter=max_iter,
                           tol=tol, random_state=random_state, weight=seed_weight)
-    return sklearn_nmf(V, k, solver=solver, beta_loss=loss, init=init, max_iter=max_iter,
+    return sklearn_nmf(V, k, solver=solver, loss=loss, init=init, max_iter=max_iter,
                        tol=tol, random_state=random_state)

@@ -62,27 +62,27 @@ def _check_inputs(V, mask):
     return np.where(observed, V, 0.0), M
 
 
-def _check_params(n_components, max_iter, tol):
-    validate.integer(n_components, "n_components", 1)
+def _check_params(k, max_iter, tol):
+    validate.integer(k, "k", 1)
     validate.integer(max_iter, "max_iter", 1)
     validate.real(tol, "tol", 0)
 
 
-def _initial(V, M, n_components, init, random_state):
+def _initial(V, M, k, init, random_state):
     m, n = V.shape
     if init is None or (isinstance(init, str) and init == "random"):
         rng = np.random.default_rng(random_state)
-        scale = np.sqrt(V.sum() / M.sum() / n_components)   # sklearn: sqrt(mean / k)
-        H = scale * np.abs(rng.standard_normal((n_components, n)))
-        W = scale * np.abs(rng.standard_normal((m, n_components)))
+        scale = np.sqrt(V.sum() / M.sum() / k)   # sklearn: sqrt(mean / k)
+        H = scale * np.abs(rng.standard_normal((k, n)))
+        W = scale * np.abs(rng.standard_normal((m, k)))
         return W, H
     if not (isinstance(init, tuple) and len(init) == 2):
         raise InputError(f"init={init!r} is not supported; pass None, 'random' or a "
                          "(W_init, H_init) tuple")
     W, H = _dense(init[0], "W_init"), _dense(init[1], "H_init")
-    if W.shape != (m, n_components) or H.shape != (n_components, n):
+    if W.shape != (m, k) or H.shape != (k, n):
         raise InputError(f"W_init {W.shape} and H_init {H.shape} do not fit; pass shapes "
-                         f"{(m, n_components)} and {(n_components, n)}")
+                         f"{(m, k)} and {(k, n)}")
     if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))) or W.min() < 0 or H.min() < 0:
         raise InputError("W_init and H_init must be finite and non-negative; fix the start")
     return W, H
@@ -117,7 +117,7 @@ def masked_loss(V, mask, W, H):
     return _loss(Vm, M, W, H)
 
 
-def masked_nmf(V, mask, n_components, *, max_iter=500, tol=1e-5, random_state=None,
+def masked_nmf(V, mask, k, *, max_iter=500, tol=1e-5, random_state=None,
                init=None):
     """Non-negative ``W``, ``H`` minimizing the squared error on observed cells only.
 
@@ -137,7 +137,7 @@ def masked_nmf(V, mask, n_components, *, max_iter=500, tol=1e-5, random_state=No
     mask : array_like of shape (n_rows, n_columns)
         1 (or True) for observed cells, 0 for hidden. Every row and every column needs at
         least one observed cell.
-    n_components : int
+    k : int
         Rank ``k`` (>= 1).
     max_iter : int
         Maximum number of updates of both factors; reaching it gives a ConvergenceWarning.
@@ -152,8 +152,8 @@ def masked_nmf(V, mask, n_components, *, max_iter=500, tol=1e-5, random_state=No
 
     Returns
     -------
-    W : ndarray of shape (n_rows, n_components)
-    H : ndarray of shape (n_components, n_columns)
+    W : ndarray of shape (n_rows, k)
+    H : ndarray of shape (k, n_columns)
     n_iter : int
         Number of iterations run.
 
@@ -164,8 +164,8 @@ def masked_nmf(V, mask, n_components, *, max_iter=500, tol=1e-5, random_state=No
         and column), rows or columns without any observed cell, or bad parameters.
     """
     Vm, M = _check_inputs(V, mask)
-    _check_params(n_components, max_iter, tol)
-    W, H = _initial(Vm, M, int(n_components), init, random_state)
+    _check_params(k, max_iter, tol)
+    W, H = _initial(Vm, M, int(k), init, random_state)
     MV = M * Vm
     previous = _loss(Vm, M, W, H)
     for n_iter in range(1, max_iter + 1):

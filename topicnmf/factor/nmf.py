@@ -27,27 +27,27 @@ MINIBATCH_EPOCHS = 20     # minibatch: passes over the corpus
 MINIBATCH_SIZE = 4096     # documents per mini-batch
 
 
-def check_factorization_params(V, n_components, solver, beta_loss, init):
+def check_factorization_params(V, k, solver, loss, init):
     """Validate parameters against each other and against ``V``; raise InputError if unusable."""
     n_terms, n_docs = V.shape
-    if not isinstance(n_components, (int, np.integer)) or n_components < 1:
-        raise InputError(f"k={n_components}: the number of topics must be a positive integer")
-    if n_components > min(n_terms, n_docs):
-        raise InputError(f"k={n_components} is larger than the number of documents ({n_docs}) "
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise InputError(f"k={k}: the number of topics must be a positive integer")
+    if k > min(n_terms, n_docs):
+        raise InputError(f"k={k} is larger than the number of documents ({n_docs}) "
                          f"or terms ({n_terms}); choose k <= {min(n_terms, n_docs)}")
     if solver not in SOLVERS:
         raise InputError(f"solver='{solver}' is unknown; use one of {', '.join(SOLVERS)}")
-    if beta_loss not in LOSSES:
-        raise InputError(f"loss='{beta_loss}' is unknown; use one of {', '.join(LOSSES)}")
-    if beta_loss != "frobenius" and solver == "cd":
-        raise InputError(f"solver='cd' does not support loss='{beta_loss}'; use solver='mu'")
+    if loss not in LOSSES:
+        raise InputError(f"loss='{loss}' is unknown; use one of {', '.join(LOSSES)}")
+    if loss != "frobenius" and solver == "cd":
+        raise InputError(f"solver='cd' does not support loss='{loss}'; use solver='mu'")
     if init not in INITS and init != "custom":
         raise InputError(f"init='{init}' is unknown; use one of {', '.join(INITS)}")
     if sp.issparse(V) and V.nnz == 0 or not sp.issparse(V) and not np.any(V):
         raise InputError("the matrix is all zeros: no document has any kept term")
 
 
-def sklearn_nmf(V, n_components, *, solver="cd", beta_loss="frobenius", init="nndsvda",
+def sklearn_nmf(V, k, *, solver="cd", loss="frobenius", init="nndsvda",
                 max_iter=None, tol=1e-4, random_state=None, W_init=None, H_init=None,
                 batch_size=MINIBATCH_SIZE):
     """Factorize ``V ≈ W · H`` with non-negative ``W`` and ``H`` by scikit-learn's solvers.
@@ -55,13 +55,13 @@ def sklearn_nmf(V, n_components, *, solver="cd", beta_loss="frobenius", init="nn
     Parameters
     ----------
     V : sparse matrix or ndarray of shape (n_terms, n_documents)
-    n_components : int
+    k : int
         Number of topics ``k``.
     solver : {'cd', 'mu', 'minibatch'}
         scikit-learn's coordinate descent, multiplicative updates, or MiniBatchNMF (online
         updates from ``batch_size`` documents at a time: quicker per pass on large corpora,
         somewhat less coherent topics; see README "Choosing the settings").
-    beta_loss : {'frobenius', 'kullback-leibler'}
+    loss : {'frobenius', 'kullback-leibler'}
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random', 'custom'}
         'custom' uses ``W_init`` and ``H_init``.
     max_iter, tol : int or None, float
@@ -69,14 +69,14 @@ def sklearn_nmf(V, n_components, *, solver="cd", beta_loss="frobenius", init="nn
         None: ``MAX_ITER`` iterations for cd and mu, ``MINIBATCH_EPOCHS`` passes over the
         corpus for minibatch (whose ``max_iter`` counts passes).
     random_state : int, optional
-    W_init : ndarray of shape (n_terms, n_components), optional
-    H_init : ndarray of shape (n_components, n_documents), optional
+    W_init : ndarray of shape (n_terms, k), optional
+    H_init : ndarray of shape (k, n_documents), optional
 
     Returns
     -------
-    W : ndarray of shape (n_terms, n_components)
+    W : ndarray of shape (n_terms, k)
         Each column sums to 1 (the scale of a topic lives in ``H``).
-    H : ndarray of shape (n_components, n_documents)
+    H : ndarray of shape (k, n_documents)
     n_iter : int
 
     Examples
@@ -87,10 +87,10 @@ def sklearn_nmf(V, n_components, *, solver="cd", beta_loss="frobenius", init="nn
     >>> W.shape, H.shape
     ((3, 2), (2, 3))
     """
-    check_factorization_params(V, n_components, solver, beta_loss, init)
+    check_factorization_params(V, k, solver, loss, init)
     X = V.T.tocsr() if sp.issparse(V) else np.asarray(V, dtype=np.float64).T
     X = X.astype(np.float64, copy=False)
-    common = dict(n_components=int(n_components), init=init, beta_loss=beta_loss,
+    common = dict(n_components=int(k), init=init, beta_loss=loss,
                   max_iter=MAX_ITER if max_iter is None else max_iter, tol=tol,
                   random_state=random_state)
     from sklearn.decomposition import NMF, MiniBatchNMF   # here: queries never load sklearn

@@ -34,14 +34,14 @@ def normalize_columns(W, H):
     return W / scale, H * scale[:, None]
 
 
-def project(V, W, *, beta_loss="frobenius", max_iter=300, tol=1e-6, gram=None):
+def project(V, W, *, loss="frobenius", max_iter=300, tol=1e-6, gram=None):
     """Memberships ``H`` of the columns of ``V`` for a fixed ``W``: min ``‖v − W h‖``, ``h ≥ 0``.
 
     Parameters
     ----------
     V : sparse matrix or ndarray of shape (n_terms, n_documents)
-    W : ndarray of shape (n_terms, n_components)
-    beta_loss : {'frobenius', 'kullback-leibler'}
+    W : ndarray of shape (n_terms, k)
+    loss : {'frobenius', 'kullback-leibler'}
         Frobenius uses exact coordinate descent on the k × k Gram matrix; KL uses
         multiplicative updates evaluated on the non-zeros of ``V`` only.
     max_iter : int
@@ -49,18 +49,18 @@ def project(V, W, *, beta_loss="frobenius", max_iter=300, tol=1e-6, gram=None):
     tol : float
         A column stops when its largest change in a sweep is below ``tol`` times its largest
         value.
-    gram : ndarray of shape (n_components, n_components), optional
+    gram : ndarray of shape (k, k), optional
         ``WᵀW`` if already known (Frobenius only): saves O(n_terms·k²) per call.
 
     Returns
     -------
-    H : ndarray of shape (n_components, n_documents)
+    H : ndarray of shape (k, n_documents)
     """
     V = sp.csc_matrix(V, dtype=np.float64)
     if V.shape[0] != W.shape[0]:
         raise InputError(f"the documents have {V.shape[0]} terms but the model has "
                          f"{W.shape[0]}; were they vectorized with this model?")
-    if beta_loss == "frobenius":
+    if loss == "frobenius":
         return _project_frobenius(V, W, max_iter, tol, W.T @ W if gram is None else gram)
     return _project_kl(V, W, max_iter, tol)
 

@@ -221,7 +221,7 @@ def seeded_init(V, k, columns, random_state=None):
     return W
 
 
-def guided_nmf(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=None, tol=1e-4,
+def guided_nmf(V, k, seeds, *, solver="cd", loss="frobenius", max_iter=None, tol=1e-4,
                random_state=None, weight=SEED_WEIGHT):
     """``V ≈ W H`` with seeded topics in columns ``0..len(seeds)-1``: the guided backend of
     :func:`topicnmf.factor.factorize`.
@@ -235,7 +235,7 @@ def guided_nmf(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=None
     k : int
     seeds : list of (name, ndarray of int)
         From :func:`resolve_seed_terms`.
-    solver, beta_loss, max_iter, tol, random_state
+    solver, loss, max_iter, tol, random_state
         As for :func:`topicnmf.factor.nmf.sklearn_nmf`.
     weight : float
         Squared norm of each pseudo-document as a fraction of ``n_documents``.
@@ -247,7 +247,7 @@ def guided_nmf(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=None
         The solver's memberships of the real documents (the pseudo-documents' left out).
     n_iter : int
     """
-    check_factorization_params(V, k, solver, beta_loss, "custom")
+    check_factorization_params(V, k, solver, loss, "custom")
     if not weight >= 0:
         raise InputError(f"seed_weight={weight}: must be 0 or more (default {SEED_WEIGHT})")
     V = sp.csc_matrix(V)
@@ -255,8 +255,8 @@ def guided_nmf(V, k, seeds, *, solver="cd", beta_loss="frobenius", max_iter=None
     W = seeded_init(V, k, columns, random_state)
     P = np.column_stack([c * np.sqrt(weight * V.shape[1]) / np.linalg.norm(c) for c in columns])
     Vaug = sp.hstack([V, sp.csc_matrix(P)], format="csc")
-    H = project(Vaug, W, beta_loss=beta_loss, max_iter=50)
-    W, H, n_iter = sklearn_nmf(Vaug, k, solver=solver, beta_loss=beta_loss, init="custom",
+    H = project(Vaug, W, loss=loss, max_iter=50)
+    W, H, n_iter = sklearn_nmf(Vaug, k, solver=solver, loss=loss, init="custom",
                                max_iter=max_iter, tol=tol, random_state=random_state,
                                W_init=W, H_init=H)
     return W, H[:, :V.shape[1]], n_iter

@@ -66,7 +66,7 @@ def detect_format(path) -> str:
     return by_suffix[suffix(path)]
 
 
-def load_corpus(path, *, format=None, text_column="text", id_column=None, label_column=None,
+def load_corpus(path, *, input_format=None, text_column="text", id_column=None, label_column=None,
                 date_column=None, text_field="text", id_field="id", encoding="utf-8",
                 duplicate_ids="error") -> Corpus:
     """Load a corpus from a folder or a file into memory.
@@ -76,7 +76,7 @@ def load_corpus(path, *, format=None, text_column="text", id_column=None, label_
     path : str or Path
         A folder (read recursively), or a ``.csv``/``.tsv``/``.jsonl``/``.txt`` file, any of
         them optionally gzip-compressed (``.gz``).
-    format : {'folder', 'csv', 'tsv', 'jsonl', 'lines'}, optional
+    input_format : {'folder', 'csv', 'tsv', 'jsonl', 'lines'}, optional
         Overrides the format detected from the path.
     text_column : str
         Column of a CSV/TSV file holding the text.
@@ -115,7 +115,7 @@ def load_corpus(path, *, format=None, text_column="text", id_column=None, label_
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     text_encoding(encoding)
-    fmt = format or detect_format(path)
+    fmt = input_format or detect_format(path)
     skipped = []
     if fmt == "folder":
         if not path.is_dir():

@@ -227,7 +227,7 @@ class TopicModel(Parameters, FittedTopics):
 
     def seed_terms(self) -> list:
         """The fitted model's seed topics as vocabulary rows, as :meth:`fit` used them."""
-        self._check_fitted()
+        self.check_fitted()
         if not self.seed_topics or self.mode != "text":
             return []
         return resolve_seed_terms(check_seed_topics(self.seed_topics, self.n_topics),
@@ -237,7 +237,7 @@ class TopicModel(Parameters, FittedTopics):
         W, _, n_iter = self.factorize_matrix(V, seeds)
         # Memberships are recomputed with the final W by the same projection that `transform`
         # uses, so a training document transformed again gets exactly its H_ column.
-        H = project(V, W, beta_loss=self.loss)
+        H = project(V, W, loss=self.loss)
         warn_if_degenerate(H)
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
         self.reconstruction_err_ = reconstruction_error(V, W, H)
@@ -254,7 +254,7 @@ class TopicModel(Parameters, FittedTopics):
         -------
         H : ndarray of shape (n_topics, n_documents)
         """
-        self._check_fitted()
+        self.check_fitted()
         if self.mode == "matrix":
             raise InputError("transform of texts is not available for a matrix-mode model "
                              "(items × people); refit it on a text corpus")
@@ -263,9 +263,9 @@ class TopicModel(Parameters, FittedTopics):
 
     def project_matrix(self, V):
         """Memberships for an already-vectorized ``V`` of shape (n_terms, n_documents)."""
-        self._check_fitted()
+        self.check_fitted()
         gram = self.gram_ if self.loss == "frobenius" else None
-        return project(V, self.W_, beta_loss=self.loss, gram=gram)
+        return project(V, self.W_, loss=self.loss, gram=gram)
 
     # -- persistence -------------------------------------------------------------------------
 

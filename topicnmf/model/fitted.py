@@ -58,13 +58,13 @@ def dominant_of(H) -> np.ndarray:
 class FittedTopics:
     """Mixin: what a fitted topic model answers (see the module docstring)."""
 
-    def _check_fitted(self):
+    def check_fitted(self):
         if not hasattr(self, "W_"):
             raise NotFittedError("this TopicModel is not fitted yet; call fit() or load a model")
 
     @property
     def n_documents(self) -> int:
-        self._check_fitted()
+        self.check_fitted()
         return self.H_.shape[1]
 
     @property
@@ -76,13 +76,13 @@ class FittedTopics:
     @property
     def terms(self) -> list:
         """Display form of each term (row of ``W``); the item names in matrix mode."""
-        self._check_fitted()
+        self.check_fitted()
         return self.items_ if self.mode == "matrix" else self.vectorizer_.display_
 
     @property
     def gram_(self):
         """``WᵀW`` of shape (k, k), computed once per fitted ``W_`` (projections use it)."""
-        self._check_fitted()
+        self.check_fitted()
         return self.cached("gram", (self.W_,), _gram)
 
     def cached(self, name, sources, build):
@@ -97,7 +97,7 @@ class FittedTopics:
 
     def document_index(self, doc_id) -> int:
         """Column of ``H`` for a document (or person) id; InputError naming it if unknown."""
-        self._check_fitted()
+        self.check_fitted()
         index = self.cached("ids", (self.document_ids_,), lookup.id_index)
         return lookup.document_index(index, doc_id,
                                      "person" if self.mode == "matrix" else "document id")
@@ -105,10 +105,29 @@ class FittedTopics:
     def term_index(self, term) -> int:
         """Row of ``W`` for a term (or item); InputError with close vocabulary matches if
         unknown."""
-        self._check_fitted()
+        self.check_fitted()
         if self.mode == "matrix":
             return lookup.item_index(self.items_, term)
         return lookup.term_index(self.vectorizer_, term)
+
+    def observed_in_document(self, j) -> np.ndarray:
+        """Bool mask of shape (n_terms,): the cells of document (person) ``j`` that hold data.
+
+        Its non-zero terms (text, purchases), or its observed cells when the model was fitted
+        with missing cells (ratings: everything rated counts).
+        """
+        mask = getattr(self, "mask_", None)
+        if mask is not None:
+            return np.asarray(mask[:, j], dtype=bool)
+        return _nonzero_in(self.V_, j)
+
+    def observed_in_term(self, t) -> np.ndarray:
+        """Bool mask of shape (n_documents,): the documents (people) whose cell of term (item)
+        ``t`` holds data, as :meth:`observed_in_document` counts it."""
+        mask = getattr(self, "mask_", None)
+        if mask is not None:
+            return np.asarray(mask[t], dtype=bool)
+        return _nonzero_in(self.cached("V rows", (self.V_,), _by_rows), t)
 
     def memberships(self, H=None) -> np.ndarray:
         """Columns of ``H`` normalized to shares that sum to 1 (all-zero columns stay 0)."""
@@ -134,7 +153,7 @@ class FittedTopics:
 
     def label(self, topic: int) -> str:
         """The label of a topic: the name given with :meth:`set_label`, else automatic."""
-        self._check_topic(topic)
+        self.check_topic(topic)
         return self.topic_labels_[topic] or self.auto_label(topic)
 
     def set_label(self, topic: int, name):
@@ -142,12 +161,12 @@ class FittedTopics:
 
         A name is one line of printable text (see :func:`topicnmf.model.check.check_label`).
         """
-        self._check_topic(topic)
+        self.check_topic(topic)
         self.topic_labels_[topic] = check_label(name, topic)
         return self
 
-    def _check_topic(self, topic):
-        self._check_fitted()
+    def check_topic(self, topic):
+        self.check_fitted()
         if not isinstance(topic, (int, np.integer)) or not 0 <= topic < self.n_topics:
             raise InputError(f"topic {topic} does not exist; topics are 0..{self.n_topics - 1}")
 
@@ -158,7 +177,7 @@ class FittedTopics:
         -------
         list of Topic
         """
-        self._check_fitted()
+        self.check_fitted()
         if top < 1:
             raise InputError(f"top={top}: must be at least 1")
         sizes = self.topic_sizes()
@@ -172,3 +191,18 @@ def _gram(W):
     G = W.T @ W
     G.setflags(write=False)
     return G
+
+
+def _by_rows(V):
+    from scipy.sparse import csr_matrix      # only a term query needs V by rows
+
+    return csr_matrix(V)
+
+
+def _nonzero_in(X, i) -> np.ndarray:
+    """Bool mask of the non-zero entries of the ``i``-th compressed slice of CSC/CSR ``X``
+    (a column of a CSC matrix, a row of a CSR one)."""
+    out = np.zeros(X.shape[0] if X.format == "csc" else X.shape[1], dtype=bool)
+    start, end = X.indptr[i], X.indptr[i + 1]
+    out[X.indices[start:end][X.data[start:end] != 0]] = True
+    return out

@@ -55,7 +55,7 @@ def save_model(model, path) -> Path:
         If ``path`` exists and is neither an empty folder nor a topicnmf model folder, or
         cannot be written.
     """
-    model._check_fitted()
+    model.check_fitted()
     path = check_model_destination(path)
     meta, arrays = model_contents(model)
     path.mkdir(parents=True, exist_ok=True)

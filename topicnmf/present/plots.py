@@ -218,20 +218,21 @@ def _rc():
     return matplotlib.rc_context(_RC)
 
 
-def figure_bytes(fig, format="svg") -> bytes:
+def figure_bytes(fig, image_format="svg") -> bytes:
     """SVG or PNG bytes of a figure; the same figure always gives the same bytes."""
-    if format not in FORMATS:
-        raise InputError(f"format={format!r}: choose one of {', '.join(FORMATS)}")
-    metadata = {"Date": None} if format == "svg" else {"Software": None}
+    if image_format not in FORMATS:
+        raise InputError(f"image_format={image_format!r}: choose one of {', '.join(FORMATS)}")
+    metadata = {"Date": None} if image_format == "svg" else {"Software": None}
     buf = io.BytesIO()
     with _rc():
-        fig.savefig(buf, format=format, metadata=metadata, dpi=PNG_DPI if format == "png" else 72)
+        fig.savefig(buf, format=image_format, metadata=metadata,
+                    dpi=PNG_DPI if image_format == "png" else 72)
     return buf.getvalue()
 
 
 # -- one picture of a model --------------------------------------------------------------------
 
-def plot(model, kind, *, topic=None, top=10, format="png", max_map_documents=2000,
+def plot(model, kind, *, topic=None, top=10, image_format="png", max_map_documents=2000,
          random_state=0) -> bytes:
     """One picture of a fitted model as PNG or SVG bytes.
 
@@ -245,7 +246,7 @@ def plot(model, kind, *, topic=None, top=10, format="png", max_map_documents=200
         With ``kind='terms'``: draw only this topic.
     top : int
         Terms per topic in the bar charts.
-    format : {'png', 'svg'}
+    image_format : {'png', 'svg'}
     max_map_documents, random_state
         Sample size and seed of the document map.
 
@@ -284,11 +285,11 @@ def plot(model, kind, *, topic=None, top=10, format="png", max_map_documents=200
             raise InputError("the model's documents have no dates; fit with --date-column "
                              "to plot shares over time")
         fig = shares_figure(months, shares, labels, colors, what=words["topic"])
-    return figure_bytes(fig, format)
+    return figure_bytes(fig, image_format)
 
 
 def _topic(model, topic):
-    model._check_topic(topic)
+    model.check_topic(topic)
     return int(topic)
 
 

@@ -91,7 +91,7 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     -------
     Report
     """
-    model._check_fitted()
+    model.check_fitted()
     for name, value in (("top", top), ("documents", documents), ("similar", similar),
                         ("max_map_documents", max_map_documents)):
         validate.integer(value, name, 1)

@@ -145,7 +145,7 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
     >>> [t.stability for t in result.topics]
     [1.0, 1.0]
     """
-    model._check_fitted()
+    model.check_fitted()
     _check_common(top, runs, sample_fraction, jobs, random_state)
     V = model.V_.tocsc()
     t = min(top, V.shape[0])

@@ -62,7 +62,7 @@ def _fit(setup, k, run):
     top_terms = top_term_indices(W, setup.top)
     if run >= 0:
         return top_terms, {"unconverged": unconverged}
-    H = project(V, W, beta_loss=estimator.loss)
+    H = project(V, W, loss=estimator.loss)
     # One pass for both the total error and the documents left unexplained (relative error
     # above MAX_ERROR): ‖v_j − W h_j‖² per document and ‖v_j‖².
     squared = Reconstruction(W, H).column_errors(V)

@@ -22,22 +22,6 @@ from ..reconstruction.similarity import DEFAULT_BLEND, lexical_index_of, similar
 from .segment import DEFAULT_THRESHOLD, check_threshold
 
 
-def seen_terms(model, j) -> np.ndarray:
-    """Bool mask of shape (n_terms,): what document/person ``j`` already has.
-
-    Its non-zero terms (text, purchases), or its observed cells when the model has missing
-    cells (ratings: everything rated counts as seen).
-    """
-    mask = getattr(model, "mask_", None)
-    if mask is not None:
-        return np.asarray(mask[:, j], dtype=bool)
-    V = model.V_
-    seen = np.zeros(V.shape[0], dtype=bool)
-    start, end = V.indptr[j], V.indptr[j + 1]
-    seen[V.indices[start:end][V.data[start:end] != 0]] = True
-    return seen
-
-
 @dataclass(frozen=True)
 class Recommendation:
     """One recommended term (item): its rank, reconstructed score, and whether it is seen."""
@@ -84,7 +68,7 @@ def recommend(model, doc_id, *, top=10, include_seen=False):
     top = validate.integer(top, "top", 1)
     j = model.document_index(doc_id)
     scores = of_model(model).column(j)
-    seen = seen_terms(model, j)
+    seen = model.observed_in_document(j)
     idx = top_n(scores, top, exclude=None if include_seen else seen)
     terms = model.terms
     items = [Recommendation(r + 1, terms[i], float(scores[i]), bool(seen[i]))

@@ -78,7 +78,7 @@ def segments(model, *, threshold=DEFAULT_THRESHOLD, by="document", top=5):
     >>> peter.doc_id, peter.dominant, [(z, round(share, 2)) for z, share in peter.topics]
     ('Peter', 2, [(2, 0.62), (0, 0.23)])
     """
-    model._check_fitted()
+    model.check_fitted()
     threshold = check_threshold(threshold)
     top = validate.integer(top, "top", 1)
     S = model.memberships()                          # k × n shares
@@ -146,7 +146,7 @@ def term_topics(model, term, *, top=None):
     >>> [(r.topic, r.label) for r in term_topics(model, "mail")]
     [(3, 'server, client, mail'), (4, 'editor, text, features')]
     """
-    model._check_fitted()
+    model.check_fitted()
     t = model.term_index(term)
     row = model.W_[t]
     total = row.sum()

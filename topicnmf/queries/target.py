@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import validate
 from ..errors import InputError
@@ -33,19 +32,6 @@ class TargetRow:
     score: float
     status: str
     drivers: list
-
-
-def term_holders(model, t) -> np.ndarray:
-    """Bool mask of shape (n_documents,): documents that already contain term (item) ``t``
-    (or, with missing cells, whose cell for ``t`` is observed)."""
-    mask = getattr(model, "mask_", None)
-    if mask is not None:
-        return np.asarray(mask[t], dtype=bool)
-    rows = model.cached("V rows", (model.V_,), sp.csr_matrix)   # one term's documents
-    has = np.zeros(rows.shape[1], dtype=bool)
-    start, end = rows.indptr[t], rows.indptr[t + 1]
-    has[rows.indices[start:end][rows.data[start:end] != 0]] = True
-    return has
 
 
 def target(model, *, term=None, topic=None, budget=50, prospects_only=False):
@@ -74,7 +60,7 @@ def target(model, *, term=None, topic=None, budget=50, prospects_only=False):
     >>> [r.doc_id for r in target(purchases, term="Coffee", budget=4)]
     ['Peter', 'Jennifer', 'Alice', 'Greg']
     """
-    model._check_fitted()
+    model.check_fitted()
     budget = validate.integer(budget, "budget", 1)
     if (term is None) == (topic is None):
         raise InputError("give either a term or a topic to target, not both")
@@ -82,9 +68,9 @@ def target(model, *, term=None, topic=None, budget=50, prospects_only=False):
         t = model.term_index(term)
         weights = model.W_[t]
         scores = of_model(model).row(t)
-        existing = term_holders(model, t)
+        existing = model.observed_in_term(t)
     else:
-        model._check_topic(topic)
+        model.check_topic(topic)
         weights = None
         scores = model.H_[int(topic)]
         existing = model.dominant_topics() == int(topic)

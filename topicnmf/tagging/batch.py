@@ -161,7 +161,7 @@ def _read_table(item, reading):
         {"text_field": reading["text_column"]} if fmt == "jsonl"
         else {"text_column": reading["text_column"]}))
     try:
-        corpus = load_corpus(item.path, format=fmt, encoding=reading["encoding"],
+        corpus = load_corpus(item.path, input_format=fmt, encoding=reading["encoding"],
                              duplicate_ids="number", **kw)
     except TopicNMFError as exc:
         return [], [(item.path, str(exc))]

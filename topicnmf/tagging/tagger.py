@@ -85,7 +85,7 @@ class Tagger:
     """
 
     def __init__(self, model, settings=None):
-        model._check_fitted()
+        model.check_fitted()
         if model.mode != "text":
             raise InputError("tag and assign need a model fitted on texts; this one was fitted "
                              "on an items × people matrix (fit --matrix): use segments, "

@@ -90,7 +90,7 @@ class Vectorizer:
 
     def transform(self, texts) -> sp.csc_matrix:
         """``V`` (terms × docs) of new texts with the fitted vocabulary and idf."""
-        self._check_fitted()
+        self.check_fitted()
         return sp.csc_matrix(self.tfidf_rows([self.preprocessor(t) for t in texts]).T)
 
     def tfidf_rows(self, analyzed) -> sp.csr_matrix:
@@ -112,18 +112,18 @@ class Vectorizer:
 
         return normalize(X, norm="l2", copy=False)
 
-    def _check_fitted(self):
+    def check_fitted(self):
         if not hasattr(self, "vocabulary_"):
             raise NotFittedError("this Vectorizer is not fitted yet; call fit_transform first")
 
     @property
     def n_terms(self) -> int:
-        self._check_fitted()
+        self.check_fitted()
         return len(self.vocabulary_)
 
     def term_index(self, term: str) -> int:
         """Row of ``V`` for a term given as stored or as displayed; InputError if unknown."""
-        self._check_fitted()
+        self.check_fitted()
         key = term.strip().lower()
         if key in self._index:
             return self._index[key]
@@ -137,7 +137,7 @@ class Vectorizer:
 
     def to_dict(self) -> dict:
         """Settings and vocabulary as JSON-serializable data (arrays go separately)."""
-        self._check_fitted()
+        self.check_fitted()
         return {"preprocessing": self.preprocessor.get_params(),
                 "min_df": self.min_df, "max_df": self.max_df, "max_features": self.max_features,
                 "sublinear_tf": self.sublinear_tf, "use_idf": self.use_idf,

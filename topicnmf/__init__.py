@@ -20,6 +20,8 @@ _EXPORTS = {
     "recommend": "queries.recommend", "similar": "queries.recommend",
     "target": "queries.target",
     "choose_k": "quality.choose", "evaluate": "quality.choose",
+    "Tagger": "tagging.tagger", "assign": "tagging.tagger", "tag": "tagging.batch",
+    "plot": "present.plots", "report": "present.report",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,5 +1,6 @@
 """The command line starts without the heavy libraries; the package exports lazily."""
 
+import json
 import subprocess
 import sys
 
@@ -16,7 +17,18 @@ def modules_after(code):
 
 
 def help_of(*args):
-    return f"from topicnmf.cli import main\ntry:\n    main({list(args)})\nexcept SystemExit:\n    pass"
+    return (f"from topicnmf.cli import main\ntry:\n    main({list(args)})\n"
+            "except SystemExit:\n    pass")
+
+
+def test_one_shot_queries_load_neither_scikit_learn_nor_matplotlib(saved_model):
+    """A query reads the model and prints: no solver, no plotting library (bench_cli times it)."""
+    doc_id = json.loads((saved_model / "model.json").read_text("utf-8"))["documents"]["ids"][0]
+    for verb in (["topics", saved_model], ["segments", saved_model],
+                 ["recommend", saved_model, doc_id], ["similar", saved_model, doc_id],
+                 ["target", saved_model, "--topic", "0"]):
+        loaded = modules_after(help_of(*map(str, verb)))
+        assert not [m for m in loaded if m.split(".")[0] in ("sklearn", "matplotlib")], verb
 
 
 def test_the_cli_and_its_help_load_no_heavy_library():

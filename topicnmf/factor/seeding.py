@@ -5,8 +5,9 @@ next name, and so on in the order given; the remaining ``k - len(seed_topics)`` 
 discovered freely. How:
 
 1. Each seed word is analyzed like the corpus (lowercasing, stemming, n-grams), so "Game"
-   finds the term ``game``, and with ``stem=True`` "Refunds" finds ``refund``. Words that match no vocabulary term are reported (a warning, not
-   an error); a seed topic left with no known word becomes a free topic.
+   finds the term ``game``, and with ``stem=True`` "Refunds" finds ``refund``. Words that
+   match no vocabulary term are reported (a warning, not an error); a seed topic left with no
+   known word becomes a free topic.
 2. Custom initialization. ``W`` starts from NNDSVDA (the usual start) and each seeded topic
    takes the place of the NNDSVDA component most similar to it (so no free topic starts as a
    copy of a seeded one). A seeded topic's start column is the centroid of the documents that

@@ -3,10 +3,10 @@
 The CSV's first column names the items (rows of ``V``, like terms), its header row names the
 people (columns of ``V``, like documents); cells are non-negative counts or ratings. Blank cells
 are *missing* with ``missing="blank"`` (ratings: not rated is not a zero rating) and are left
-out of the cost by :func:`topicnmf.factor.masked.masked_nmf` (weighted multiplicative updates); with
-``missing="zero"`` (purchases: not bought = 0) they are zeros and the normal solver runs. This
-module only reads the table; ``TopicModel.fit(matrix)`` (or :func:`topicnmf.model.estimator.fit_matrix`)
-fits it, and the model then answers the same questions as a text model: topics are segments,
+out of the cost by :func:`topicnmf.factor.masked.masked_nmf` (weighted multiplicative
+updates); with ``missing="zero"`` (purchases: not bought = 0) they are zeros and the normal
+solver runs. This module only reads the table; ``TopicModel.fit(matrix)`` (or
+:func:`topicnmf.fit_matrix`) fits it, and the model then answers the same questions as a text model: topics are segments,
 ``H`` holds people's memberships.
 """
 

@@ -232,8 +232,8 @@ def write_model(path, model) -> None:
 @dataclass(frozen=True)
 class SavedModel:
     """What a saved model holds, checked field by field: ``TopicModel.load`` builds the model
-    from it. Shapes as in :class:`~topicnmf.model.estimator.TopicModel` (``W`` terms × k, ``H`` k ×
-    documents, ``V`` terms × documents)."""
+    from it. Shapes as in :class:`~topicnmf.model.estimator.TopicModel` (``W`` terms × k,
+    ``H`` k × documents, ``V`` terms × documents)."""
 
     mode: str
     params: dict

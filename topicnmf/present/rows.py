@@ -14,12 +14,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from ..model.fitted import Topic
-from ..quality.choose import Evaluation, KChoice, TopicQuality
-from ..queries.recommend import Recommendation, Recommendations, SimilarDocument
-from ..queries.segment import DocumentSegments, TermTopic, TopicSegment
-from ..queries.target import TargetRow
-
 
 def _value(value, nested):
     return value
@@ -38,34 +32,40 @@ def _words(words, nested):
     return list(words) if nested else ", ".join(words)
 
 
-#: Result type -> its columns as ``(column, attribute, cell)``.
+#: Result type (module and name within topicnmf) -> its columns as ``(column, attribute, cell)``.
+#: Types are named, not imported: a query's rows must not load the modules of other stages
+#: (quality's load scikit-learn).
 COLUMNS = {
-    Topic: [("topic", "topic", _value), ("label", "label", _value), ("size", "size", _value),
-            ("terms", "terms", _pairs("term", "weight", ", ", 4))],
-    TermTopic: [(name, name, _value) for name in ("term", "topic", "label", "share", "weight")],
-    DocumentSegments: [("doc_id", "doc_id", _value), ("dominant", "dominant", _value),
-                       ("label", "label", _value), ("share", "share", _value),
-                       ("topics", "topics", _pairs("topic", "share", "; ", 3))],
-    TopicSegment: [("topic", "topic", _value), ("label", "label", _value),
-                   ("size", "size", _value), ("members", "members", _value),
-                   ("typical", "typical", _pairs("doc_id", "share", ", ", 3))],
-    Recommendation: [(name, name, _value) for name in ("rank", "term", "score", "seen")],
-    SimilarDocument: [("rank", "rank", _value), ("doc_id", "doc_id", _value),
-                      ("score", "score", _value), ("latent", "latent", _value),
-                      ("lexical", "lexical", _value),
-                      ("shared_topics", "shared", _pairs("topic", "share", "; ", 2)),
-                      ("snippet", "snippet", _value)],
-    TargetRow: [("rank", "rank", _value), ("doc_id", "doc_id", _value),
-                ("score", "score", _value), ("status", "status", _value),
-                ("drivers", "drivers", _pairs("topic", "part", "; ", 2))],
+    "model.fitted.Topic": [
+        ("topic", "topic", _value), ("label", "label", _value), ("size", "size", _value),
+        ("terms", "terms", _pairs("term", "weight", ", ", 4))],
+    "queries.segment.TermTopic": [
+        (name, name, _value) for name in ("term", "topic", "label", "share", "weight")],
+    "queries.segment.DocumentSegments": [
+        ("doc_id", "doc_id", _value), ("dominant", "dominant", _value), ("label", "label", _value),
+        ("share", "share", _value), ("topics", "topics", _pairs("topic", "share", "; ", 3))],
+    "queries.segment.TopicSegment": [
+        ("topic", "topic", _value), ("label", "label", _value), ("size", "size", _value),
+        ("members", "members", _value), ("typical", "typical", _pairs("doc_id", "share", ", ", 3))],
+    "queries.recommend.Recommendation": [
+        (name, name, _value) for name in ("rank", "term", "score", "seen")],
+    "queries.recommend.SimilarDocument": [
+        ("rank", "rank", _value), ("doc_id", "doc_id", _value), ("score", "score", _value),
+        ("latent", "latent", _value), ("lexical", "lexical", _value),
+        ("shared_topics", "shared", _pairs("topic", "share", "; ", 2)),
+        ("snippet", "snippet", _value)],
+    "queries.target.TargetRow": [
+        ("rank", "rank", _value), ("doc_id", "doc_id", _value), ("score", "score", _value),
+        ("status", "status", _value), ("drivers", "drivers", _pairs("topic", "part", "; ", 2))],
 }
 
 
 def row(result, nested: bool = False) -> dict:
     """One result object as a dict of columns (see the module docstring for ``nested``)."""
-    if isinstance(result, TopicQuality):
+    name = _type_name(result)
+    if name == "quality.choose.TopicQuality":
         return {**asdict(result), "terms": _words(result.terms, nested), "error": None}
-    columns = COLUMNS.get(type(result))
+    columns = COLUMNS.get(name)
     if columns is None:
         raise TypeError(f"no rows for a {type(result).__name__}")
     return {column: cell(getattr(result, attribute), nested)
@@ -79,15 +79,22 @@ def rows(result, nested: bool = False) -> list:
     ``all`` row with the overall scores; a ``KChoice`` one row per k, marking the recommended
     one (its rows are flat numbers, the same nested or not).
     """
-    if isinstance(result, Recommendations):
+    name = _type_name(result)
+    if name == "queries.recommend.Recommendations":
         return rows(result.items, nested)
-    if isinstance(result, Evaluation):
+    if name == "quality.choose.Evaluation":
         overall = {"topic": "all", "label": "overall", "size": result.n_documents,
                    "coherence": result.coherence, "diversity": result.diversity,
                    "stability": result.stability, "terms": [] if nested else "",
                    "error": result.error}
         return rows(result.topics, nested) + [overall]
-    if isinstance(result, KChoice):
+    if name == "quality.choose.KChoice":
         return [{**asdict(score), "recommended": score.k == result.k}
                 for score in result.scores]
     return [row(item, nested) for item in result]
+
+
+def _type_name(result) -> str:
+    """``queries.segment.TermTopic`` for a TermTopic: its module within topicnmf and name."""
+    cls = type(result)
+    return f"{cls.__module__.removeprefix('topicnmf.')}.{cls.__qualname__}"

@@ -2,9 +2,10 @@
 
 ``recommend`` ranks the terms (items) of a document's (person's) reconstructed column
 ``W @ H[:, j]`` and by default leaves out what it already has. ``similar`` ranks documents by
-the blended cosine of :func:`topicnmf.reconstruction.similarity.similar_documents` (latent cosine of the
-reconstructed columns mixed with the plain tf-idf cosine, weight ``DEFAULT_BLEND``), for a
-document of the model or for a new text transformed with ``W`` fixed. Both use the model's
+the blended cosine of :func:`topicnmf.reconstruction.similarity.similar_documents` (latent
+cosine of the reconstructed columns mixed with the plain tf-idf cosine, weight
+``DEFAULT_BLEND``), for a document of the model or for a new text transformed with ``W``
+fixed. Both use the model's
 cached :class:`~topicnmf.reconstruction.scores.Reconstruction`, never the dense ``W @ H``.
 """
 

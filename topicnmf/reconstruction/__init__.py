@@ -1,4 +1,4 @@
-"""Stage 5, reconstruction: answers from the reconstruction ``V̂ = W · H`` without ever forming it.
+"""Stage 5, reconstruction: answers from ``V̂ = W · H`` without ever forming it.
 
 ``V`` is terms × documents, ``W`` terms × k, ``H`` k × documents; the dense ``W @ H`` is never
 computed. A column costs O(terms·k), a row or a similarity query O(documents·k), the one-off

@@ -36,7 +36,13 @@ class LexicalIndex:
         norms = np.sqrt(np.asarray(V.multiply(V).sum(axis=0)).ravel() if sparse
                         else np.einsum("tj,tj->j", V, V))
         inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        if sparse:                                  # documents × terms, unit rows
+        if sparse and V.format == "csc" and V.has_sorted_indices:
+            # documents × terms with unit rows, sharing V's indices and pointers: only the
+            # scaled values are a copy (a model's V is CSC, so queries keep one V, not two)
+            scale = np.repeat(inv, np.diff(V.indptr))
+            self._docs = sp.csr_matrix((V.data * scale, V.indices, V.indptr),
+                                       shape=V.shape[::-1], copy=False)
+        elif sparse:
             self._docs = sp.csr_matrix((V @ sp.diags(inv)).T)
             self._docs.sort_indices()
         else:

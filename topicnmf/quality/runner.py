@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..factor.projection import project
 from ..io.journal import Journal, fingerprint
 from ..parallel import run_in_processes
+from ..reconstruction.ranking import squared_column_norms
 from ..reconstruction.scores import MAX_ERROR, Reconstruction
 from .measures import diversity_top_terms, npmi_coherence, top_term_indices, topic_diversity
 
@@ -66,7 +67,7 @@ def _fit(setup, k, run):
     # One pass for both the total error and the documents left unexplained (relative error
     # above MAX_ERROR): ‖v_j − W h_j‖² per document and ‖v_j‖².
     squared = Reconstruction(W, H).column_errors(V)
-    norms = np.asarray(V.multiply(V).sum(axis=0)).ravel()
+    norms = squared_column_norms(V)
     return top_terms, {"unconverged": unconverged, "coherence": npmi_coherence(top_terms, V),
                        "diversity": topic_diversity(diversity_top_terms(W)),
                        "error": float(np.sqrt(squared.sum() / norms.sum()))

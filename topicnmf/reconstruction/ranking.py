@@ -51,6 +51,13 @@ def data_matrix(V, shape=None):
     return V
 
 
+def squared_column_norms(V) -> np.ndarray:
+    """``‖v_j‖²`` of every column of a sparse or dense ``V``, shape (n_columns,)."""
+    if sp.issparse(V):
+        return np.asarray(V.multiply(V).sum(axis=0)).ravel()
+    return np.einsum("tj,tj->j", V, V)
+
+
 def drop_mask(n, exclude=None, self_index=None):
     """Boolean mask of length ``n`` from an index array or mask, plus ``self_index``."""
     if exclude is None and self_index is None:

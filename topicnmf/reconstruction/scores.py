@@ -7,10 +7,10 @@ from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..errors import InputError
-from .ranking import as_array, best, check_index, data_matrix, is_index
+from .ranking import (as_array, best, check_index, data_matrix, is_index,
+                      squared_column_norms)
 
 #: Relative fit error ``‖v − W h‖ / ‖v‖`` above which a document is not explained by the
 #: topics ("unassigned" by tag and assign, "unexplained" in choose-k). In tf-idf space a
@@ -210,8 +210,7 @@ class Reconstruction:
         errors : ndarray of shape (n_documents,)
         """
         V = data_matrix(V, (self.n_terms, self.n_documents))
-        vv = (np.asarray(V.multiply(V).sum(axis=0)).ravel() if sp.issparse(V)
-              else np.einsum("tj,tj->j", V, V))
+        vv = squared_column_norms(V)
         cross = np.einsum("jk,kj->j", np.asarray(V.T @ self.W), self.H)
         err = np.maximum(vv - 2.0 * cross + self._docs.sq, 0.0)
         if relative:

@@ -8,7 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InputError
-from .ranking import as_array, best, check_index, data_matrix, is_index
+from .ranking import (as_array, best, check_index, data_matrix, is_index,
+                      squared_column_norms)
 
 DEFAULT_BLEND = 0.4
 """Weight of the latent cosine in :func:`similar_documents` (``1 − blend`` goes to tf-idf cosine).
@@ -33,8 +34,7 @@ class LexicalIndex:
         V = data_matrix(V)
         self.shape = V.shape
         sparse = sp.issparse(V)
-        norms = np.sqrt(np.asarray(V.multiply(V).sum(axis=0)).ravel() if sparse
-                        else np.einsum("tj,tj->j", V, V))
+        norms = np.sqrt(squared_column_norms(V))
         inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
         if sparse and V.format == "csc" and V.has_sorted_indices:
             # documents × terms with unit rows, sharing V's indices and pointers: only the

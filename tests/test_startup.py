@@ -55,7 +55,8 @@ def test_cli_tag_defaults_and_bounds_are_the_library_ones():
     from topicnmf import cli
     from topicnmf.tagging import tagger as tagging
     from topicnmf.quality.choose import MAX_TOP
+    from topicnmf.tagging.batch import BATCH_SIZE
 
     assert (cli.THRESHOLD, cli.MIN_SHARE, cli.MAX_ERROR, cli.TOP_TERMS) == (
         tagging.THRESHOLD, tagging.MIN_SHARE, tagging.MAX_ERROR, tagging.TOP_TERMS)
-    assert cli.MAX_TOP == MAX_TOP
+    assert cli.MAX_TOP == MAX_TOP and cli.BATCH_SIZE == BATCH_SIZE

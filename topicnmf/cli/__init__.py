@@ -28,14 +28,14 @@ from ..errors import TopicNMFError
 from .batch import assign, tag
 from .common import STDOUT
 from .fitting import fit
-from .options import (INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_SHARE, PLOT_KINDS, SOLVERS,
-                      THRESHOLD, TOP_TERMS, WEIGHTINGS)
+from .options import (BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_SHARE, PLOT_KINDS,
+                      SOLVERS, THRESHOLD, TOP_TERMS, WEIGHTINGS)
 from .queries import label, recommend, segments, similar, target, topics
 from .reports import choose_k, evaluate, plot, report
 
 #: The group; also the commands and the constants that tests compare with the library's.
 __all__ = ["main", "fit", "topics", "segments", "recommend", "similar", "target", "label", "tag",
-           "assign", "report", "plot", "evaluate", "choose_k", "INITS", "LOSSES", "MAX_ERROR",
+           "assign", "report", "plot", "evaluate", "choose_k", "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR",
            "MAX_TOP", "MIN_SHARE", "PLOT_KINDS", "SOLVERS", "THRESHOLD", "TOP_TERMS",
            "WEIGHTINGS"]
 

@@ -9,7 +9,7 @@ import time
 import click
 
 from .common import echo_out, info, load_model, progress
-from .options import tag_options
+from .options import BATCH_SIZE, tag_options
 
 
 @click.command()
@@ -23,7 +23,7 @@ from .options import tag_options
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes (the output does not depend on it).")
 @tag_options
-@click.option("--batch-size", type=click.IntRange(min=1), default=1024, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE, show_default=True,
               help="Documents per batch (the unit of work and of saved progress).")
 @click.option("--text-column", default="text", show_default=True,
               help="CSV/TSV column (or JSONL field) holding the text.")

@@ -27,6 +27,7 @@ WEIGHTINGS = ("sublinear", "tfidf", "counts")
 #: starts without loading NumPy and SciPy; a test checks that they agree).
 THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
 MAX_TOP = 100                           # = topicnmf.quality.choose.MAX_TOP, likewise
+BATCH_SIZE = 1024                       # = topicnmf.tagging.batch.BATCH_SIZE, likewise
 
 
 class FiniteFloat(click.FloatRange):

@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 
 from ..factor import projection
-from . import plots
+from . import layout, plots
 from .. import validate
 from ..errors import InputError
 from ..reconstruction.ranking import top_n
@@ -102,7 +102,7 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     ids = list(model.document_ids_)
     snippets = list(getattr(model, "snippets_", None) or [""] * len(ids))
     coherence, diversity = quality_figures(model)
-    S = plots.topic_similarity(W)
+    S = layout.topic_similarity(W)
     mass = H.sum(axis=1) / max(H.sum(), np.finfo(float).tiny)
     sections = []
     for t in model.topics(top):
@@ -114,14 +114,14 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
             None if coherence is None else float(coherence[z]), t.terms,
             [(ids[j], snippets[j], float(shares[z, j])) for j in docs],
             [(int(y), model.label(int(y)), float(S[z, y])) for y in near]))
-    shown, xy = plots.document_map_layout(H, max_map_documents, random_state)
-    months, month_shares, _ = plots.monthly_shares(H, plots.document_dates(model))
+    shown, xy = layout.document_map_layout(H, max_map_documents, random_state)
+    months, month_shares, _ = layout.monthly_shares(H, layout.document_dates(model))
     return Report(
         title=title or f"{k} {words['topics']} in {len(ids):,} {words['documents']}",
         n_documents=len(ids), words=words, overview=_overview(model, words, totals),
         parameters=_parameters(model),
         diversity=diversity, topics=sections, colors=plots.topic_colors(k), similarity=S,
-        topic_map=plots.topic_map_layout(W), document_map=xy,
+        topic_map=layout.topic_map_layout(W), document_map=xy,
         document_map_topics=model.dominant_topics()[shown], months=months,
         month_shares=month_shares,
         memberships=_memberships(ids, shares) if getattr(model, "mode_", "text") == "matrix"

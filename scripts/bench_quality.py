@@ -1,40 +1,63 @@
 #!/usr/bin/env python
-"""Topic quality and fit time of topicnmf's choices vs scikit-learn's plain NMF, in one run.
+"""Topic quality and factorization time of NMF solvers or of topicnmf's configurations, in one run.
 
-For each k, every configuration is fitted on the same documents and scored the same way:
-  * NPMI coherence of each topic's top 10 terms (document co-occurrence, topicnmf.quality.measures),
-    averaged over topics; diversity = unique fraction of all topics' top 25 terms;
-  * time of the factorization alone and of vectorizing (each matrix is built once and shared).
-Configurations:
+Two modes; both build each matrix once, alternate the fits within a repeat (so machine noise
+hits all of them), print one line per fit, then medians over repeats and a markdown table to
+paste into a closing note. The first lines give the command, date, machine, thread pools and
+corpus.
+
+Solvers (``--solvers``): ``topicnmf.factor.factorize(V, k, solver=s, random_state=seed)`` with
+its defaults (init nndsvda, max_iter 400, tol 1e-4) for each solver, each k, each matrix.
+Per fit: factorization seconds, iterations, NPMI coherence of the top 10 terms (document
+co-occurrence in that matrix), diversity of the top 25, the relative objective ‖V − WH‖/‖V‖
+(Gram identity, W·H never formed), and time and NPMI against cd on the same matrix. The
+"sweep floor" is the median time of the products one sweep cannot avoid, in float32:
+Vᵀ·W and V·Hᵀ (sparse × dense, CSR both ways) and the Grams WᵀW and HHᵀ; "floors/it" is a
+solver's time / (floor × its iterations). A solver the installed code does not know (e.g.
+hals before it lands) is reported as skipped. Matrices (``--matrices``):
+  topicnmf     the default TopicModel's vectorizer (English stop words, min_df=2, max_df=0.95,
+               sublinear tf-idf; ~38k terms on the Debian descriptions)
+  sklearn      scikit-learn's TfidfVectorizer() defaults (~80k terms)
+  sklearn-18k  TfidfVectorizer(stop_words='english', max_features=18000)
+
+Configurations (``--configs``, the default mode): topicnmf's weighting/solver/loss/init
+choices vs scikit-learn's plain TfidfVectorizer() + NMF(cd):
   sklearn-plain          TfidfVectorizer() defaults + NMF(solver='cd', init='nndsvda'): the
                          baseline
   sublinear/cd/nndsvda   topicnmf's defaults: stop words, min_df=2, max_df=0.95, (1 + log tf)
                          × idf, coordinate descent on the Frobenius cost, NNDSVDa init
   and the alternatives: weighting (plain tf-idf, counts), init (nndsvd, random), solver (mu,
-  MiniBatchNMF), loss (Kullback-Leibler).
-Configurations alternate within a repeat, so machine noise hits all of them; medians over
-repeats are printed. Coherence is computed on each configuration's own documents × terms
-presence (the same tokenization for all topicnmf rows; sklearn's own for the baseline).
+  MiniBatchNMF), loss (Kullback-Leibler). Coherence is computed on each configuration's own
+  documents × terms presence (the same tokenization for all topicnmf rows; sklearn's own for
+  the baseline).
 
+Examples (the machine has 2 cores; --limit for a quick look):
+
+    python scripts/bench_quality.py --solvers hals cd mu -k 20 50 --repeats 3
+    python scripts/bench_quality.py --solvers hals cd mu --matrices topicnmf sklearn sklearn-18k
+    python scripts/bench_quality.py --solvers cd mu --limit 3000 --repeats 1
     python scripts/bench_quality.py -k 20 50 --repeats 1           # every configuration
     python scripts/bench_quality.py --configs sklearn-plain sublinear/cd/nndsvda --repeats 3
 """
 
 import argparse
-import gzip
-import json
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
 
-from topicnmf.factor import factorize  # noqa: E402
+from benchlib import (DEFAULT_DATA, fmt, load_texts, markdown_table, median,  # noqa: E402
+                      print_header)
+from topicnmf.errors import InputError  # noqa: E402
+from topicnmf.factor import SOLVERS, factorize  # noqa: E402
+from topicnmf.factor.projection import reconstruction_error  # noqa: E402
 from topicnmf.text.preprocess import Preprocessor  # noqa: E402
 from topicnmf.quality.measures import npmi_coherence, top_term_indices, topic_diversity  # noqa: E402
 from topicnmf.text.vectorize import WEIGHTINGS, Vectorizer  # noqa: E402
@@ -54,11 +77,149 @@ CONFIGS = {
     "sublinear/minibatch/nndsvda": ("sublinear", "minibatch", "frobenius", "nndsvda"),
 }
 
+MATRICES = ("topicnmf", "sklearn", "sklearn-18k")
+FLOOR_SWEEPS = 5          # sweeps timed per floor measurement (median taken)
+TIME_GOAL = 0.4           # the issue's goal: factorization <= 0.4 x cd's time at NPMI >= cd's
 
-def load_texts(path, limit):
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        texts = [json.loads(line)["text"] for line in f if line.strip()]
-    return texts[:limit] if limit else texts
+
+def score(W, V):
+    """(mean NPMI of the top 10, diversity of the top 25, seconds the NPMI took)."""
+    start = time.perf_counter()
+    npmi = float(np.mean(npmi_coherence(top_term_indices(W, 10), V)))
+    return npmi, topic_diversity(top_term_indices(W, 25)), time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------
+# Solver mode
+
+
+def build_solver_matrix(name, texts):
+    """V (terms × documents, CSC float64) of one of ``MATRICES``."""
+    if name == "topicnmf":
+        from topicnmf import TopicModel
+        from topicnmf.model.params import make_vectorizer
+
+        return sp.csc_matrix(make_vectorizer(TopicModel().get_params()).fit_transform(texts),
+                             dtype=np.float64)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = (TfidfVectorizer() if name == "sklearn"
+                  else TfidfVectorizer(stop_words="english", max_features=18000))
+    return sp.csc_matrix(vectorizer.fit_transform(texts).T, dtype=np.float64)
+
+
+class SweepFloor:
+    """The products one sweep of any alternating solver needs, in float32, for one matrix."""
+
+    def __init__(self, V, seed):
+        self.V = V.astype(np.float32).tocsr()           # terms × docs
+        self.Vt = V.T.astype(np.float32).tocsr()        # docs × terms
+        self.seed = seed
+
+    def seconds(self, k, sweeps=FLOOR_SWEEPS):
+        """Median seconds of one sweep: Vᵀ·W, V·Hᵀ, WᵀW, HHᵀ (H kept as Hᵀ: docs × k)."""
+        rng = np.random.default_rng(self.seed)
+        W = rng.random((self.V.shape[0], k), dtype=np.float32)
+        Ht = rng.random((self.V.shape[1], k), dtype=np.float32)
+        times = []
+        for i in range(sweeps + 1):                       # the first one warms up
+            start = time.perf_counter()
+            self.Vt @ W
+            self.V @ Ht
+            W.T @ W
+            Ht.T @ Ht
+            if i:
+                times.append(time.perf_counter() - start)
+        return median(times)
+
+
+def solver_mode(args, texts):
+    matrices, notes = {}, []
+    for name in args.matrices:
+        start = time.perf_counter()
+        V = build_solver_matrix(name, texts)
+        matrices[name] = V
+        notes.append(f"matrix:   {name}: {V.shape[0]} terms × {V.shape[1]} documents, "
+                     f"{V.nnz} non-zeros ({time.perf_counter() - start:.1f} s to build)")
+    solvers = [s for s in args.solvers if s in SOLVERS]
+    skipped = {s: f"not in topicnmf.factor.SOLVERS {SOLVERS}" for s in args.solvers
+               if s not in SOLVERS}
+    notes.append(f"solvers:  {', '.join(solvers)} via topicnmf.factor.factorize (init nndsvda, "
+                 "default max_iter and tol)"
+                 + "".join(f"; {s} SKIPPED ({why})" for s, why in skipped.items()))
+    print_header("bench_quality: NMF solvers on the same matrix", args.data, len(texts),
+                 threads=args.threads, extra=notes)
+    floors = {name: SweepFloor(V, args.seed) for name, V in matrices.items()}
+    norms = {name: float(np.sqrt(V.multiply(V).sum())) for name, V in matrices.items()}
+    results, floor_times = {}, {}
+    with threadpool_limits(args.threads):
+        for repeat in range(args.repeats):
+            # rotate the order each repeat: no solver always runs first (cold caches) or last
+            order = solvers[repeat % len(solvers):] + solvers[:repeat % len(solvers)] \
+                if solvers else []
+            for name, V in matrices.items():
+                for k in args.k:
+                    floor = floors[name].seconds(k)
+                    floor_times.setdefault((name, k), []).append(floor)
+                    print(f"repeat {repeat + 1} {name:11s} k={k:3d} sweep floor "
+                          f"{floor * 1e3:8.1f} ms", flush=True)
+                    for solver in order:
+                        if solver in skipped:
+                            continue
+                        start = time.perf_counter()
+                        try:
+                            W, H, n_iter = factorize(V, k, solver=solver,
+                                                     random_state=args.seed)
+                        except InputError as exc:
+                            skipped[solver] = str(exc)
+                            print(f"  {solver}: SKIPPED ({exc})", flush=True)
+                            continue
+                        seconds = time.perf_counter() - start
+                        npmi, diversity, _ = score(W, V)
+                        rel = reconstruction_error(V, W, H) / norms[name]
+                        results.setdefault((name, k, solver), []).append(
+                            (seconds, n_iter, npmi, diversity, rel))
+                        print(f"repeat {repeat + 1} {name:11s} k={k:3d} {solver:9s} "
+                              f"{seconds:7.2f} s {n_iter:4d} it  NPMI {npmi:.4f}  "
+                              f"diversity {diversity:.3f}  ‖V−WH‖/‖V‖ {rel:.5f}  "
+                              f"{seconds / (floor * max(n_iter, 1)):5.1f} floors/it",
+                              flush=True)
+
+    solvers = [s for s in solvers if s not in skipped]
+    rows = []
+    for name in matrices:
+        for k in args.k:
+            floor = median(floor_times[(name, k)])
+            cd = results.get((name, k, "cd"))
+            cd_time = median(r[0] for r in cd) if cd else float("nan")
+            cd_npmi = median(r[2] for r in cd) if cd else float("nan")
+            for solver in solvers:
+                runs = results[(name, k, solver)]
+                t, it = median(r[0] for r in runs), median(r[1] for r in runs)
+                npmi = median(r[2] for r in runs)
+                goal = "–" if solver == "cd" or not cd else (
+                    ("yes" if t <= TIME_GOAL * cd_time and npmi >= cd_npmi else "no"))
+                rows.append([name, k, solver, fmt(t, ".2f"), fmt(it, ".0f"),
+                             fmt(npmi, ".4f"), fmt(median(r[3] for r in runs), ".3f"),
+                             fmt(median(r[4] for r in runs), ".5f"),
+                             fmt(t / cd_time, ".2f"), fmt(npmi / cd_npmi, ".3f"),
+                             fmt(npmi - cd_npmi, "+.4f"), fmt(floor * 1e3, ".1f"),
+                             fmt(t / (floor * max(it, 1)), ".1f"), goal])
+    rows += [["all", "–", solver, "skipped", *["–"] * 10] for solver in skipped]
+    print(f"\nmedians over {args.repeats} repeat(s), {args.threads} thread(s); time = "
+          "factorize() alone (matrix built once, above); NPMI/time ratios and ΔNPMI against cd "
+          "on the same matrix and k; floor = one sweep's unavoidable float32 products; "
+          f"goal = time ≤ {TIME_GOAL}× cd and NPMI ≥ cd's")
+    if skipped:
+        print("skipped: " + "; ".join(f"{s} ({why})" for s, why in skipped.items()))
+    print()
+    print(markdown_table(["matrix", "k", "solver", "time s", "iter", "NPMI@10", "div@25",
+                         "‖V−WH‖/‖V‖", "time/cd", "NPMI/cd", "ΔNPMI", "floor ms",
+                         "floors/it", "goal"], rows, align="lrl" + "r" * 11))
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration mode
 
 
 def build_matrices(texts, weightings):
@@ -83,31 +244,13 @@ def fit_sklearn_plain(V, k, seed):
     return model.components_.T, model.n_iter_
 
 
-def score(W, V):
-    """(mean NPMI of the top 10, diversity of the top 25, seconds the NPMI took)."""
-    start = time.perf_counter()
-    npmi = float(np.mean(npmi_coherence(top_term_indices(W, 10), V)))
-    return npmi, topic_diversity(top_term_indices(W, 25)), time.perf_counter() - start
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=str(REPO.parent / "shared/data/debian-descriptions.jsonl.gz"))
-    parser.add_argument("-k", type=int, nargs="+", default=[20, 50])
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, help="Use only the first N documents.")
-    parser.add_argument("--configs", nargs="+", choices=["sklearn-plain", *CONFIGS],
-                        default=["sklearn-plain", *CONFIGS])
-    parser.add_argument("--threads", type=int, default=2, help="BLAS threads (machine has 2).")
-    args = parser.parse_args()
-
-    texts = load_texts(args.data, args.limit)
+def config_mode(args, texts):
     weightings = sorted({CONFIGS[c][0] for c in args.configs if c in CONFIGS})
     matrices = build_matrices(texts, weightings)
-    print(f"corpus: {args.data}: {len(texts)} documents; vocabulary "
-          + ", ".join(f"{n} {V.shape[0]} terms ({s:.1f} s)" for n, (V, s) in matrices.items()),
-          flush=True)
+    print_header("bench_quality: topicnmf configurations vs scikit-learn's plain NMF",
+                 args.data, len(texts), threads=args.threads,
+                 extra=["vocabulary: " + ", ".join(f"{n} {V.shape[0]} terms ({s:.1f} s)"
+                                                   for n, (V, s) in matrices.items())])
     # Every topicnmf weighting has the same vocabulary and the same V > 0 pattern.
     presence = next((V for name, (V, _) in matrices.items() if name != "sklearn"), None)
     results = {}
@@ -134,20 +277,55 @@ def main():
                           f"{n_iter:4d} it  NPMI {npmi:.4f} ({npmi_s:.2f} s)  "
                           f"diversity {diversity:.3f}", flush=True)
 
-    med = statistics.median
     print(f"\nmedians over {args.repeats} repeat(s); time = factorization only "
           "(vectorizing is listed above)")
     print(f"{'k':>3}  {'configuration':27s} {'NPMI':>7} {'diversity':>9} {'time s':>8} "
           f"{'time / sklearn':>14} {'NPMI s':>7}")
+    rows = []
     for k in args.k:
-        base = med(r[0] for r in results[(k, "sklearn-plain")]) \
+        base = median(r[0] for r in results[(k, "sklearn-plain")]) \
             if (k, "sklearn-plain") in results else float("nan")
         for name in args.configs:
-            rows = results[(k, name)]
-            t = med(r[0] for r in rows)
-            print(f"{k:3d}  {name:27s} {med(r[1] for r in rows):7.4f} "
-                  f"{med(r[2] for r in rows):9.3f} {t:8.1f} {t / base:14.2f} "
-                  f"{med(r[4] for r in rows):7.2f}")
+            runs = results[(k, name)]
+            t = median(r[0] for r in runs)
+            npmi, diversity = median(r[1] for r in runs), median(r[2] for r in runs)
+            print(f"{k:3d}  {name:27s} {npmi:7.4f} {diversity:9.3f} {t:8.1f} "
+                  f"{t / base:14.2f} {median(r[4] for r in runs):7.2f}")
+            rows.append([k, name, fmt(npmi, ".4f"), fmt(diversity, ".3f"), fmt(t, ".1f"),
+                         fmt(t / base, ".2f"), fmt(median(r[3] for r in runs), ".0f")])
+    print()
+    print(markdown_table(["k", "configuration", "NPMI@10", "div@25", "time s",
+                          "time/sklearn", "iter"], rows, align="rl" + "r" * 5))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n", 2)[2])
+    parser.add_argument("--data", default=DEFAULT_DATA)
+    parser.add_argument("-k", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--repeats", type=int,
+                        help="Fits per configuration [default: 3 with --solvers, else 1].")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, help="Use only the first N documents.")
+    parser.add_argument("--solvers", nargs="+", metavar="SOLVER",
+                        help="Solver mode: compare these factorize() solvers (e.g. hals cd mu) "
+                             "on the same matrix; a solver unknown to the code is skipped.")
+    parser.add_argument("--matrices", nargs="+", choices=MATRICES, default=["topicnmf"],
+                        help="With --solvers: the matrices to run every solver on "
+                             "[default: topicnmf].")
+    parser.add_argument("--configs", nargs="+", choices=["sklearn-plain", *CONFIGS],
+                        default=["sklearn-plain", *CONFIGS])
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads (machine has 2).")
+    args = parser.parse_args()
+    if args.repeats is None:
+        args.repeats = 3 if args.solvers else 1
+
+    texts = load_texts(args.data, args.limit)
+    if args.solvers:
+        solver_mode(args, texts)
+    else:
+        config_mode(args, texts)
 
 
 if __name__ == "__main__":

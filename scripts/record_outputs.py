@@ -56,6 +56,11 @@ VERBS = [
     "topicnmf report $S/v -o $S/v.html",
     "topicnmf plot $S/v --kind heatmap -o $S/v.svg",
     "topicnmf plot $S/v --kind map -o $S/vmap.svg",
+    "topicnmf update $S/v corpora/changelogs.jsonl.gz --date-column date -o $S/vu "
+    "--new-topics 2",
+    "topicnmf diff $S/v $S/vu --format json --top 3",
+    "topicnmf fit corpora/changelogs.jsonl.gz --date-column date -k 9 --seed 3 -o $S/va "
+    "--align-to $S/v",
     "topicnmf fit --matrix corpora/purchases.csv -k 3 --seed 1 -o $S/vp",
     "topicnmf segments $S/vp --format json",
     "topicnmf recommend $S/vp Mary --format csv",

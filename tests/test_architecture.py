@@ -1,9 +1,10 @@
 """The import rule: data moves one way through the stages of the flow (README "Architecture").
 
 Each folder of the package is one stage; a few top-level modules are stages of their own. A
-module imports only modules of its own or an earlier stage; the three sibling stages that use
-the reconstruction (queries, quality, tagging) do not import each other; no module imports a
-private name of another; and the imports, function-level ones included, have no cycle.
+module imports only modules of its own or an earlier stage; the four sibling stages that use
+the reconstruction (queries, quality, tagging, evolve) do not import each other; no module
+imports a private name of another; and the imports, function-level ones included, have no
+cycle.
 """
 
 import ast
@@ -13,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "topicnmf"
 
 #: The stages in the order of the flow; stages of equal rank may not import each other.
 RANK = {"base": 0, "io": 1, "text": 2, "factor": 3, "model": 4, "reconstruction": 5,
-        "queries": 6, "quality": 6, "tagging": 6, "present": 7, "cli": 8}
+        "queries": 6, "quality": 6, "tagging": 6, "evolve": 6, "present": 7, "cli": 8}
 #: Top-level modules and the stage each is (every other stage is a folder).
 TOP_LEVEL = {"__init__": "base", "errors": "base", "validate": "base", "parallel": "base"}
 MAX_LINES = 400

@@ -116,7 +116,8 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
 
 #: The library functions behind each command: its options are named after their keywords.
 CALLS = {
-    "fit": ["model.estimator:TopicModel", "model.estimator:fit_matrix", "io.corpus:load_corpus"],
+    "fit": ["model.estimator:TopicModel", "model.estimator:fit_matrix", "io.corpus:load_corpus",
+            "evolve.align:align"],
     "topics": ["model.estimator:TopicModel.topics", "queries.segment:term_topics"],
     "segments": ["queries.segment:segments"],
     "recommend": ["queries.recommend:recommend"],
@@ -130,13 +131,16 @@ CALLS = {
     "evaluate": ["quality.choose:evaluate"],
     "choose-k": ["quality.choose:choose_k", "model.estimator:TopicModel",
                  "io.corpus:load_corpus"],
+    "update": ["evolve.update:update", "io.corpus:load_corpus"],
+    "diff": ["evolve.diff:diff"],
 }
 #: Options named otherwise, the commands where they are, and why.
 NAMED_OTHERWISE = {
     # the printed rows' format, io.export.format_rows(rows, fmt): one name on every command
-    "--format": ("topics", "segments", "recommend", "similar", "target", "evaluate", "choose-k"),
+    "--format": ("topics", "segments", "recommend", "similar", "target", "evaluate", "choose-k",
+                 "diff"),
     # where the command writes: TopicModel.save(path), io.files.write_atomic(path, ...)
-    "--output": ("fit", "report", "plot"),
+    "--output": ("fit", "report", "plot", "update"),
     # a named pair of sublinear_tf and use_idf (topicnmf.text.vectorize.WEIGHTINGS)
     "--weighting": ("fit", "choose-k"),
     # label(path, topic, name=None)
@@ -150,7 +154,7 @@ NAMED_OTHERWISE = {
 #: M`` is ``TopicModel.load(M)`` passed as ``model``): their values keep a name of their own.
 #: Every other option's value is called like its keyword, ``--max-iter`` → ``max_iter``.
 READ_FROM_FILE = {"--matrix": "matrix_path", "--seed-topics": "seed_topics_file",
-                  "--model": "model_path"}
+                  "--model": "model_path", "--align-to": "align_to_path"}
 
 
 def library_keywords(names):

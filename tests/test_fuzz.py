@@ -442,6 +442,8 @@ COMMANDS = {
     "tag": ["tag", "C", "--model", "M", "-o", "OUT"],
     "assign": ["assign", "--model", "M"],
     "plot": ["plot", "M", "-o", "OUT.svg"],
+    "update": ["update", "M", "C", "--id-column", "id", "-o", "OUT", "--drop-documents"],
+    "diff": ["diff", "M", "M"],
 }
 #: Parameters whose large valid values only make a run slow: they get small values.
 SMALL = {"runs", "k_range", "plot top", "plot max_map_documents"}

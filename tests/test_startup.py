@@ -60,3 +60,8 @@ def test_cli_tag_defaults_and_bounds_are_the_library_ones():
     assert (cli.THRESHOLD, cli.MIN_SHARE, cli.MAX_ERROR, cli.TOP_TERMS) == (
         tagging.THRESHOLD, tagging.MIN_SHARE, tagging.MAX_ERROR, tagging.TOP_TERMS)
     assert cli.MAX_TOP == MAX_TOP and cli.BATCH_SIZE == BATCH_SIZE
+    from topicnmf.cli import evolve
+    from topicnmf.evolve.align import THRESHOLD
+    from topicnmf.evolve.update import ANCHOR_WEIGHT
+
+    assert cli.ALIGN_THRESHOLD == THRESHOLD and evolve.ANCHOR_WEIGHT == ANCHOR_WEIGHT

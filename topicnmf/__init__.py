@@ -22,6 +22,8 @@ _EXPORTS = {
     "choose_k": "quality.choose", "evaluate": "quality.choose",
     "Tagger": "tagging.tagger", "assign": "tagging.tagger", "tag": "tagging.batch",
     "plot": "present.plots", "report": "present.report",
+    "update": "evolve.update", "align": "evolve.align", "match_topics": "evolve.align",
+    "diff": "evolve.diff", "TopicChange": "evolve.diff",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -8,8 +8,8 @@ Library errors (``TopicNMFError``) become one line on stderr and exit status 2.
 The modules: this one (the group ``main``, ``--version``, ``--quiet`` and the error boundary),
 :mod:`.options` (option types and shared options), :mod:`.common` (printing, progress, output
 checks), and the commands by kind: :mod:`.fitting` (fit), :mod:`.queries` (topics, segments,
-recommend, similar, target, label), :mod:`.batch` (tag, assign) and :mod:`.reports` (report,
-plot, evaluate, choose-k).
+recommend, similar, target, label), :mod:`.batch` (tag, assign), :mod:`.reports` (report,
+plot, evaluate, choose-k) and :mod:`.evolve` (update, diff).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .. import __version__
 from ..errors import TopicNMFError
 from .batch import assign, tag
 from .common import STDOUT
+from .evolve import ALIGN_THRESHOLD, diff, update
 from .fitting import fit
 from .options import (BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_SHARE, PLOT_KINDS,
                       SOLVERS, THRESHOLD, TOP_TERMS, WEIGHTINGS)
@@ -35,7 +36,8 @@ from .reports import choose_k, evaluate, plot, report
 
 #: The group; also the commands and the constants that tests compare with the library's.
 __all__ = ["main", "fit", "topics", "segments", "recommend", "similar", "target", "label", "tag",
-           "assign", "report", "plot", "evaluate", "choose_k", "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR",
+           "assign", "report", "plot", "evaluate", "choose_k", "update", "diff", "ALIGN_THRESHOLD",
+           "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR",
            "MAX_TOP", "MIN_SHARE", "PLOT_KINDS", "SOLVERS", "THRESHOLD", "TOP_TERMS",
            "WEIGHTINGS"]
 
@@ -133,5 +135,5 @@ def main(quiet):
 
 
 for _command in (fit, topics, segments, recommend, similar, target, label, tag, assign, report,
-                 plot, evaluate, choose_k):
+                 plot, evaluate, choose_k, update, diff):
     main.add_command(_command)

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .common import info, progress
+from .common import info, load_model, progress
 from .options import FiniteFloat, corpus_options, make_estimator, model_options, read_corpus
 
 
@@ -30,9 +30,12 @@ from .options import FiniteFloat, corpus_options, make_estimator, model_options,
                    "topics 0, 1, ... get those names and words; the rest are found freely.")
 @click.option("--seed-weight", type=FiniteFloat(min=0), default=0.02, show_default=True,
               help="Pull of the seed words (a fraction of the corpus).")
+@click.option("--align-to", "align_to_path", type=click.Path(exists=True), metavar="MODEL",
+              help="Number the topics like MODEL's (matched topics keep its ids and names; "
+                   "see topicnmf diff).")
 def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
-        label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, random_state,
-        max_iter, solver, **settings):
+        label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, align_to_path,
+        random_state, max_iter, solver, **settings):
     """Fit topics to a corpus and save the model to a directory.
 
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
@@ -46,6 +49,7 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --random-state 0
       topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
+      topicnmf fit corpora/changelogs.jsonl.gz --date-column date -k 10 -o /tmp/m3 --align-to /tmp/m2
     """
     from ..model.persist import check_model_destination
     from ..factor.seeding import read_seed_topics
@@ -53,11 +57,13 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     if (corpus is None) == (matrix_path is None):
         raise click.UsageError("give either CORPUS or --matrix FILE")
     check_model_destination(output)
+    align_to = load_model(align_to_path) if align_to_path else None
     if matrix_path is not None:
         from ..model.estimator import fit_matrix
 
         model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
                            max_iter=max_iter or 3000, solver="mu" if solver == "mu" else "cd")
+        model = aligned(model, align_to)
         model.save(output)
         info(f"fitted {n_topics} segments: {model.W_.shape[0]} items × {model.n_documents} "
              f"people, {model.n_iter_} iterations → {output}")
@@ -70,8 +76,21 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
                            **settings)
     info(f"fitting {n_topics} topics to {len(docs)} documents…")
     start = time.perf_counter()
-    model.fit(docs, progress=progress)
+    model = aligned(model.fit(docs, progress=progress), align_to)
     model.save(output)
     info(f"fitted {n_topics} topics: {model.n_documents} documents × {model.W_.shape[0]} terms, "
          f"{model.n_iter_} iterations, {time.perf_counter() - start:.1f} s → {output}")
 
+
+
+def aligned(model, align_to):
+    """``model`` renumbered like ``align_to`` (with a note of what matched), or as it is."""
+    if align_to is None:
+        return model
+    from ..evolve.align import align
+
+    model = align(model, align_to)
+    step = model.history_[-1]
+    info(f"aligned to {align_to.n_topics} topics: {step['matched']} matched, "
+         f"{len(step['new_topics'])} new, {len(step['retired_topics'])} retired")
+    return model

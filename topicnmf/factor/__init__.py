@@ -16,14 +16,15 @@ from __future__ import annotations
 from ..errors import InputError
 from .masked import masked_nmf
 from .nmf import INITS, LOSSES, SOLVERS, sklearn_nmf
-from .projection import normalize_columns
+from .projection import check_start, normalize_columns
 from .seeding import SEED_WEIGHT, guided_nmf
 
 __all__ = ["factorize", "SOLVERS", "LOSSES", "INITS", "SEED_WEIGHT"]
 
 
 def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None, seeds=(),
-              seed_weight=SEED_WEIGHT, max_iter=None, tol=1e-4, random_state=None):
+              seed_weight=SEED_WEIGHT, max_iter=None, tol=1e-4, random_state=None,
+              W_init=None, H_init=None):
     """Factorize ``V ≈ W · H`` with non-negative ``W`` and ``H``.
 
     Parameters
@@ -55,6 +56,12 @@ def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None,
         Stopping tolerance of the backend.
     random_state : int, optional
         Same input and seed, same factors.
+    W_init : ndarray of shape (n_terms, k), optional
+        Start the solver from this ``W`` (e.g. a fitted model's topics, to update it) instead
+        of ``init``: scikit-learn's ``init='custom'``. Not used with ``seeds`` nor ``mask``.
+    H_init : ndarray of shape (k, n_documents), optional
+        With ``W_init``: the start of ``H``; by default the projection of ``V`` on ``W_init``
+        (:func:`topicnmf.factor.projection.project`).
 
     Returns
     -------
@@ -80,12 +87,19 @@ def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None,
     ((3, 2), (2, 3), [1.0, 1.0])
     """
     if mask is not None:
-        if seeds:
-            raise InputError("seed topics and missing cells (a mask) cannot be combined; "
-                             "fit seed topics on a text corpus")
+        if seeds or W_init is not None:
+            raise InputError(f"{'seed topics' if seeds else 'a start W (W_init)'} and missing "
+                             "cells (a mask) cannot be combined; fit it on a text corpus")
         limit = {} if max_iter is None else {"max_iter": max_iter}
         W, H, n_iter = masked_nmf(V, mask, k, tol=tol, random_state=random_state, **limit)
         return (*normalize_columns(W, H), n_iter)
+    if W_init is not None:
+        if seeds:
+            raise InputError("seed topics and a start W (W_init) cannot be combined; "
+                             "the start already holds the topics")
+        W_init, H_init = check_start(V, k, W_init, H_init, loss)
+        return sklearn_nmf(V, k, solver=solver, loss=loss, init="custom", max_iter=max_iter,
+                           tol=tol, random_state=random_state, W_init=W_init, H_init=H_init)
     if seeds:
         return guided_nmf(V, k, seeds, solver=solver, loss=loss, max_iter=max_iter,
                           tol=tol, random_state=random_state, weight=seed_weight)

@@ -34,6 +34,32 @@ def normalize_columns(W, H):
     return W / scale, H * scale[:, None]
 
 
+def check_start(V, k, W_init, H_init=None, loss="frobenius"):
+    """A solver start ``(W_init, H_init)`` as non-negative float64 arrays of the shapes ``V``
+    and ``k`` give (``H_init`` by default the projection of ``V`` on ``W_init``); InputError
+    naming the first problem. Exact zeros are lifted to a tiny value (multiplicative updates
+    never move a zero)."""
+    n_terms, n_docs = V.shape
+    arrays = []
+    if H_init is None:
+        H_init = project(V, _as_start(W_init, "W_init", (n_terms, k)), loss=loss)
+    for value, name, shape in ((W_init, "W_init", (n_terms, k)), (H_init, "H_init", (k, n_docs))):
+        arrays.append(np.maximum(_as_start(value, name, shape), 1e-10))
+    return tuple(arrays)
+
+
+def _as_start(value, name, shape):
+    try:
+        value = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} is not numeric; pass an array of numbers") from None
+    if value.shape != shape:
+        raise InputError(f"{name} has shape {value.shape}, expected {shape}")
+    if not np.all(np.isfinite(value)) or value.size and value.min() < 0:
+        raise InputError(f"{name} has invalid entries; all values must be finite and >= 0")
+    return value
+
+
 def project(V, W, *, loss="frobenius", max_iter=300, tol=1e-6, gram=None):
     """Memberships ``H`` of the columns of ``V`` for a fixed ``W``: min ``‖v − W h‖``, ``h ≥ 0``.
 

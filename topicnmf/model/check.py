@@ -142,7 +142,8 @@ def check_meta(meta: dict) -> dict:
               "doc_meta": doc_meta, "labels": labels,
               "n_iter": _field(meta, "n_iter", "", int, default=0),
               "error": _field(meta, "reconstruction_err", "", float, None, default=None),
-              "fit_seconds": _field(meta, "fit_seconds", "", float, default=0.0)}
+              "fit_seconds": _field(meta, "fit_seconds", "", float, default=0.0),
+              "history": check_history(_field(meta, "history", "", list, default=[]))}
     if mode == "text":
         vec = _field(meta, "vectorizer", "", dict)
         _check_kinds(_field(vec, "preprocessing", "vectorizer.", dict), _PREPROCESSING_KINDS,
@@ -160,6 +161,21 @@ def check_meta(meta: dict) -> dict:
         items = check_strings(_field(meta, "items", "", list), "items", unique=True)
         fields.update(items=items, n_terms=len(items))
     return fields
+
+
+def check_history(history) -> list:
+    """The ``history`` of a model.json (its update and align steps, oldest first): objects whose
+    values are text, numbers, booleans, null or lists of integers."""
+    for i, step in enumerate(history):
+        if not isinstance(step, dict):
+            raise Invalid(f"history[{i}] should be an object")
+        for key, value in step.items():
+            if not (value is None or isinstance(value, (str, bool))
+                    or _is(value, float)
+                    or isinstance(value, list) and all(_is(v, int) for v in value)):
+                raise Invalid(f"history[{i}].{key} should be text, a number or a list of "
+                              f"integers, found {json.dumps(value)[:40]}")
+    return [dict(step) for step in history]
 
 
 def check_arrays(arrays: dict, fields: dict):

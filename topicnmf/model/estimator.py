@@ -89,6 +89,9 @@ class TopicModel(Parameters, FittedTopics):
     reconstruction_err_ : float
         ``‖V − W H‖`` (Frobenius).
     fit_seconds_ : float
+    history_ : list of dict
+        What made the model besides ``fit``: one entry per update or alignment
+        (:mod:`topicnmf.evolve`), oldest first.
 
     Examples
     --------
@@ -162,6 +165,7 @@ class TopicModel(Parameters, FittedTopics):
         self.document_ids_ = [d.id for d in docs]
         self.snippets_ = [first_line(d.text) for d in docs]
         self.document_meta_ = [dict(d.meta) for d in docs]
+        self.history_ = []
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
@@ -187,6 +191,7 @@ class TopicModel(Parameters, FittedTopics):
         self.document_ids_ = list(matrix.people)
         self.snippets_ = [matrix.snippet(j) for j in range(len(matrix.people))]
         self.document_meta_ = [{} for _ in matrix.people]
+        self.history_ = []
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
@@ -291,6 +296,7 @@ class TopicModel(Parameters, FittedTopics):
         model.fit_seconds_ = saved.fit_seconds
         model.document_ids_, model.snippets_ = saved.ids, saved.snippets
         model.document_meta_ = saved.doc_meta
+        model.history_ = list(saved.history)
         if saved.mode == "matrix":
             model.items_, model.mask_ = list(saved.items), saved.mask
         return model

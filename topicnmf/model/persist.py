@@ -125,6 +125,7 @@ def model_contents(model) -> tuple:
         "fit_seconds": float(getattr(model, "fit_seconds_", 0.0)),
         "vectorizer": model.vectorizer_.to_dict() if model.mode == "text" else None,
         "topic_labels": list(model.topic_labels_),
+        "history": list(getattr(model, "history_", [])),
         "documents": {"ids": list(model.document_ids_), "snippets": list(model.snippets_),
                       "meta": list(model.document_meta_)},
     }
@@ -250,6 +251,7 @@ class SavedModel:
     n_iter: int
     reconstruction_err: float
     fit_seconds: float
+    history: list = ()         # update/align steps (models saved before them have none)
 
 
 def read_model(path) -> SavedModel:
@@ -370,4 +372,4 @@ def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
                       snippets=list(fields["snippets"]), doc_meta=list(fields["doc_meta"]),
                       items=fields.get("items"), n_iter=fields["n_iter"],
                       reconstruction_err=float("nan") if error is None else float(error),
-                      fit_seconds=float(fields["fit_seconds"]))
+                      fit_seconds=float(fields["fit_seconds"]), history=fields["history"])

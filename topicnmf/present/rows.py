@@ -54,6 +54,10 @@ COLUMNS = {
         ("latent", "latent", _value), ("lexical", "lexical", _value),
         ("shared_topics", "shared", _pairs("topic", "share", "; ", 2)),
         ("snippet", "snippet", _value)],
+    "evolve.diff.TopicChange": [
+        (name, name, _value) for name in ("status", "topic", "old_topic", "similarity", "label",
+                                          "old_label", "size", "old_size", "size_change")] + [
+        ("terms_in", "terms_in", _words), ("terms_out", "terms_out", _words)],
     "queries.target.TargetRow": [
         ("rank", "rank", _value), ("doc_id", "doc_id", _value), ("score", "score", _value),
         ("status", "status", _value), ("drivers", "drivers", _pairs("topic", "part", "; ", 2))],

@@ -112,6 +112,60 @@ class Vectorizer:
 
         return normalize(X, norm="l2", copy=False)
 
+    def extended(self, texts, n_previous):
+        """A copy that also knows the new terms of ``texts``, and ``texts``' ``V``.
+
+        The existing terms keep their rows, idf and display form (so rows of a fitted ``W``
+        keep their meaning); terms of ``texts`` that pass this vectorizer's ``min_df`` and
+        ``max_df`` among ``texts`` (and, with ``max_features``, only as many of the most
+        frequent as the limit leaves room for) are appended as new rows. A new term's idf is
+        scikit-learn's smoothed ``ln((1 + n) / (1 + df)) + 1`` over ``n_previous`` earlier
+        documents, in which it counts as absent (it did not pass the rules there), plus
+        ``texts``.
+
+        Parameters
+        ----------
+        texts : list of str
+        n_previous : int
+            Number of documents the current idf comes from.
+
+        Returns
+        -------
+        vectorizer : Vectorizer
+            This one is left unchanged.
+        V : scipy.sparse.csc_matrix of shape (n_terms + n_new_terms, len(texts))
+        """
+        self.check_fitted()
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        prep = Preprocessor(**self.preprocessor.get_params())   # its own display counts
+        prep.record_surface = True
+        analyzed = [prep(t) for t in texts]
+        prep.record_surface = False
+        new = Vectorizer(prep, min_df=self.min_df, max_df=self.max_df,
+                         max_features=self.max_features, sublinear_tf=self.sublinear_tf,
+                         use_idf=self.use_idf)
+        added = []
+        try:
+            counts = CountVectorizer(analyzer=_identity, min_df=self.min_df,
+                                     max_df=self.max_df, dtype=np.float64).fit(analyzed)
+            df = np.asarray((counts.transform(analyzed) > 0).sum(axis=0)).ravel()
+            names = counts.get_feature_names_out()
+            order = np.lexsort((names, -df))                 # most frequent first, then a-z
+            added = [(names[i], df[i]) for i in order if names[i] not in self._index]
+        except ValueError:                                   # no term passes among the texts
+            pass
+        if self.max_features is not None:
+            added = added[:max(0, self.max_features - len(self.vocabulary_))]
+        added.sort()
+        n = n_previous + len(analyzed)
+        new_idf = [np.log((1 + n) / (1 + d)) + 1 if self.use_idf else 1.0 for _, d in added]
+        new.vocabulary_ = self.vocabulary_ + [t for t, _ in added]
+        new._index = {t: i for i, t in enumerate(new.vocabulary_)}
+        new.idf_ = np.concatenate([self.idf_, np.asarray(new_idf, dtype=np.float64)])
+        new.display_ = self.display_ + [prep.display_form(t) for t, _ in added]
+        return new, sp.csc_matrix(new.tfidf_rows(analyzed).T)
+
     def check_fitted(self):
         if not hasattr(self, "vocabulary_"):
             raise NotFittedError("this Vectorizer is not fitted yet; call fit_transform first")

@@ -130,6 +130,7 @@ CALLS = {
     "evaluate": ["quality.choose:evaluate"],
     "choose-k": ["quality.choose:choose_k", "model.estimator:TopicModel",
                  "io.corpus:load_corpus"],
+    "serve": ["serve.app:serve", "tagging.tagger:TagSettings"],
 }
 #: Options named otherwise, the commands where they are, and why.
 NAMED_OTHERWISE = {

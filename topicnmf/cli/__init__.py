@@ -8,8 +8,8 @@ Library errors (``TopicNMFError``) become one line on stderr and exit status 2.
 The modules: this one (the group ``main``, ``--version``, ``--quiet`` and the error boundary),
 :mod:`.options` (option types and shared options), :mod:`.common` (printing, progress, output
 checks), and the commands by kind: :mod:`.fitting` (fit), :mod:`.queries` (topics, segments,
-recommend, similar, target, label), :mod:`.batch` (tag, assign) and :mod:`.reports` (report,
-plot, evaluate, choose-k).
+recommend, similar, target, label), :mod:`.batch` (tag, assign), :mod:`.reports` (report,
+plot, evaluate, choose-k) and :mod:`.serving` (serve).
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ from .options import (BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_SHARE, 
                       SOLVERS, THRESHOLD, TOP_TERMS, WEIGHTINGS)
 from .queries import label, recommend, segments, similar, target, topics
 from .reports import choose_k, evaluate, plot, report
+from .serving import serve
 
 #: The group; also the commands and the constants that tests compare with the library's.
 __all__ = ["main", "fit", "topics", "segments", "recommend", "similar", "target", "label", "tag",
-           "assign", "report", "plot", "evaluate", "choose_k", "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR",
-           "MAX_TOP", "MIN_SHARE", "PLOT_KINDS", "SOLVERS", "THRESHOLD", "TOP_TERMS",
-           "WEIGHTINGS"]
+           "assign", "report", "plot", "evaluate", "choose_k", "serve", "BATCH_SIZE", "INITS",
+           "LOSSES", "MAX_ERROR", "MAX_TOP", "MIN_SHARE", "PLOT_KINDS", "SOLVERS", "THRESHOLD",
+           "TOP_TERMS", "WEIGHTINGS"]
 
 
 class _Group(click.Group):
@@ -133,5 +134,5 @@ def main(quiet):
 
 
 for _command in (fit, topics, segments, recommend, similar, target, label, tag, assign, report,
-                 plot, evaluate, choose_k):
+                 plot, evaluate, choose_k, serve):
     main.add_command(_command)

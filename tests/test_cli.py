@@ -133,6 +133,7 @@ CALLS = {
                  "io.corpus:load_corpus"],
     "update": ["evolve.update:update", "io.corpus:load_corpus"],
     "diff": ["evolve.diff:diff"],
+    "serve": ["serve.app:serve", "tagging.tagger:TagSettings"],
 }
 #: Options named otherwise, the commands where they are, and why.
 NAMED_OTHERWISE = {

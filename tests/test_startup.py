@@ -7,6 +7,7 @@ import sys
 from test_cli import REPO
 
 HEAVY = ("sklearn", "scipy", "matplotlib", "numpy")
+SERVER = ("fastapi", "starlette", "uvicorn", "pydantic")
 
 
 def modules_after(code):
@@ -32,9 +33,10 @@ def test_one_shot_queries_load_neither_scikit_learn_nor_matplotlib(saved_model):
 
 
 def test_the_cli_and_its_help_load_no_heavy_library():
-    for code in ("import topicnmf.cli", help_of("--help"), help_of("tag", "--help")):
+    for code in ("import topicnmf.cli", help_of("--help"), help_of("tag", "--help"),
+                 help_of("serve", "--help")):
         loaded = modules_after(code)
-        assert not [m for m in loaded if m.split(".")[0] in HEAVY], code
+        assert not [m for m in loaded if m.split(".")[0] in HEAVY + SERVER], code
 
 
 def test_every_export_resolves_and_functions_win_over_their_modules():
@@ -65,3 +67,11 @@ def test_cli_tag_defaults_and_bounds_are_the_library_ones():
     from topicnmf.evolve.update import ANCHOR_WEIGHT
 
     assert cli.ALIGN_THRESHOLD == THRESHOLD and evolve.ANCHOR_WEIGHT == ANCHOR_WEIGHT
+
+
+def test_cli_serve_defaults_are_the_library_ones():
+    from topicnmf.cli import serving
+    from topicnmf.serve import app
+
+    assert (serving.MAX_REQUEST_BYTES, serving.TIME_LIMIT) == (app.MAX_REQUEST_BYTES,
+                                                               app.TIME_LIMIT)

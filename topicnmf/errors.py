@@ -14,6 +14,11 @@ class InputError(TopicNMFError, ValueError):
     """A corpus, matrix or parameter that cannot be used as given."""
 
 
+class NotFoundError(InputError):
+    """A document id, term, item or topic that the model does not have (the message names
+    the closest ones it has); ``topicnmf serve`` answers it with 404."""
+
+
 class ModelFormatError(TopicNMFError):
     """A saved model directory that is missing, damaged or of an unknown format version."""
 

@@ -9,7 +9,7 @@ The modules: this one (the group ``main``, ``--version``, ``--quiet`` and the er
 :mod:`.options` (option types and shared options), :mod:`.common` (printing, progress, output
 checks), and the commands by kind: :mod:`.fitting` (fit), :mod:`.queries` (topics, segments,
 recommend, similar, target, label), :mod:`.batch` (tag, assign), :mod:`.reports` (report,
-plot, evaluate, choose-k) and :mod:`.evolve` (update, diff).
+plot, evaluate, choose-k), :mod:`.evolve` (update, diff) and :mod:`.serving` (serve).
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from .options import (BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_SHARE, 
                       SOLVERS, THRESHOLD, TOP_TERMS, WEIGHTINGS)
 from .queries import label, recommend, segments, similar, target, topics
 from .reports import choose_k, evaluate, plot, report
+from .serving import serve
 
 #: The group; also the commands and the constants that tests compare with the library's.
 __all__ = ["main", "fit", "topics", "segments", "recommend", "similar", "target", "label", "tag",
-           "assign", "report", "plot", "evaluate", "choose_k", "update", "diff", "ALIGN_THRESHOLD",
-           "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR",
-           "MAX_TOP", "MIN_SHARE", "PLOT_KINDS", "SOLVERS", "THRESHOLD", "TOP_TERMS",
-           "WEIGHTINGS"]
+           "assign", "report", "plot", "evaluate", "choose_k", "update", "diff", "serve",
+           "ALIGN_THRESHOLD", "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR", "MAX_TOP", "MIN_SHARE",
+           "PLOT_KINDS", "SOLVERS", "THRESHOLD", "TOP_TERMS", "WEIGHTINGS"]
 
 
 class _Group(click.Group):
@@ -135,5 +135,5 @@ def main(quiet):
 
 
 for _command in (fit, topics, segments, recommend, similar, target, label, tag, assign, report,
-                 plot, evaluate, choose_k, update, diff):
+                 plot, evaluate, choose_k, update, diff, serve):
     main.add_command(_command)

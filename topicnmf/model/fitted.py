@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import lookup
-from ..errors import InputError, NotFittedError
+from ..errors import InputError, NotFittedError, NotFoundError
 from ..factor.projection import shares
 from .check import check_label
 
@@ -96,14 +96,14 @@ class FittedTopics:
         return hit[1]
 
     def document_index(self, doc_id) -> int:
-        """Column of ``H`` for a document (or person) id; InputError naming it if unknown."""
+        """Column of ``H`` for a document (or person) id; NotFoundError naming it if unknown."""
         self.check_fitted()
         index = self.cached("ids", (self.document_ids_,), lookup.id_index)
         return lookup.document_index(index, doc_id,
                                      "person" if self.mode == "matrix" else "document id")
 
     def term_index(self, term) -> int:
-        """Row of ``W`` for a term (or item); InputError with close vocabulary matches if
+        """Row of ``W`` for a term (or item); NotFoundError with close vocabulary matches if
         unknown."""
         self.check_fitted()
         if self.mode == "matrix":
@@ -168,7 +168,8 @@ class FittedTopics:
     def check_topic(self, topic):
         self.check_fitted()
         if not isinstance(topic, (int, np.integer)) or not 0 <= topic < self.n_topics:
-            raise InputError(f"topic {topic} does not exist; topics are 0..{self.n_topics - 1}")
+            raise NotFoundError(f"topic {topic} does not exist; "
+                                f"topics are 0..{self.n_topics - 1}")
 
     def topics(self, top: int = 10) -> list:
         """Every topic with its label, size and top terms.

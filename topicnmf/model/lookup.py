@@ -1,11 +1,11 @@
 """Finding a document (or person) column and a term (or item) row of a fitted model by name;
-an unknown name is an InputError suggesting the closest known ones."""
+an unknown name is a NotFoundError (an InputError) suggesting the closest known ones."""
 
 from __future__ import annotations
 
 import difflib
 
-from ..errors import InputError
+from ..errors import InputError, NotFoundError
 
 
 def id_index(ids) -> dict:
@@ -18,7 +18,7 @@ def document_index(index, doc_id, what="document id") -> int:
 
     Raises
     ------
-    InputError
+    NotFoundError
         Unknown id, naming up to three close ids, else the look of the first id.
     """
     key = str(doc_id)
@@ -26,7 +26,7 @@ def document_index(index, doc_id, what="document id") -> int:
         close = difflib.get_close_matches(key, list(index), n=3)
         hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
             f"ids look like {next(iter(index))!r}"
-        raise InputError(f"{what} {key!r} is not in the model ({len(index)} documents); "
+        raise NotFoundError(f"{what} {key!r} is not in the model ({len(index)} documents); "
                          + hint)
     return index[key]
 
@@ -36,7 +36,7 @@ def term_index(vectorizer, term) -> int:
 
     Raises
     ------
-    InputError
+    NotFoundError
         Unknown term, naming up to three close vocabulary terms.
     """
     try:
@@ -51,7 +51,7 @@ def item_index(items, item) -> int:
 
     Raises
     ------
-    InputError
+    NotFoundError
         Unknown item, naming up to three close item names.
     """
     names = {n.strip().lower(): i for i, n in enumerate(items)}
@@ -60,9 +60,9 @@ def item_index(items, item) -> int:
     raise _not_found("item", item, items)
 
 
-def _not_found(what, name, vocabulary) -> InputError:
+def _not_found(what, name, vocabulary) -> NotFoundError:
     close = difflib.get_close_matches(str(name).strip().lower(), vocabulary, n=3)
     hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else \
         "check the spelling"
-    return InputError(f"{what} {name!r} is not in the model's vocabulary "
+    return NotFoundError(f"{what} {name!r} is not in the model's vocabulary "
                       f"({len(vocabulary)} {what}s); {hint}")

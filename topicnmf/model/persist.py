@@ -271,6 +271,38 @@ def read_model(path) -> SavedModel:
     return _saved_model(meta, arrays, path)
 
 
+def read_labels(path) -> tuple:
+    """``(save_id, labels)`` of the model folder ``path`` from its ``model.json`` alone: how a
+    process that keeps a model loaded (``topicnmf serve``) sees a rename made by another one
+    without reading the arrays. ``labels`` as ``TopicModel.topic_labels_`` (None: automatic).
+
+    Raises
+    ------
+    ModelFormatError
+        Missing, damaged or of an unknown format version.
+    """
+    path = _model_folder(Path(path))
+    meta = _read_meta(path)
+    try:
+        labels = _labels(check_meta(meta))
+    except (Invalid, InputError, TypeError, ValueError, KeyError) as exc:
+        raise ModelFormatError(f"{path}: damaged or inconsistent model ({exc}); "
+                               "refit the model") from None
+    save_id = meta.get(SAVE_ID)
+    return (save_id if isinstance(save_id, str) else None), labels
+
+
+def _labels(fields) -> list:
+    """The checked topic labels of checked ``model.json`` fields (None: automatic)."""
+    k, labels = fields["k"], fields["labels"]
+    if k > len(fields["ids"]):                                # a fit has k <= documents
+        raise Invalid(f"n_topics ({k}) is larger than the number of documents")
+    labels = [None] * k if labels is None else labels
+    check_strings(labels, "topic_labels", length=k, nullable=True)
+    return [None if name is None else check_label(name, topic)
+            for topic, name in enumerate(labels)]
+
+
 def _model_folder(path: Path) -> Path:
     if not path.exists():
         raise ModelFormatError(f"{path}: no such model directory")
@@ -355,12 +387,7 @@ def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
         k = fields["k"]
         if fields["params"]["n_topics"] != k:
             raise Invalid(f"params.n_topics differs from n_topics ({k})")
-        labels = fields["labels"]
-        if labels is None:                                      # k matches W now: not huge
-            labels = [None] * k
-        check_strings(labels, "topic_labels", length=k, nullable=True)
-        labels = [None if name is None else check_label(name, topic)
-                  for topic, name in enumerate(labels)]
+        labels = _labels(fields)
         vectorizer = (Vectorizer.from_dict(fields["vectorizer"], arrays["idf"])
                       if fields["mode"] == "text" else None)
     except (Invalid, InputError, TypeError, ValueError, KeyError) as exc:

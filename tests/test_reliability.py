@@ -22,7 +22,7 @@ import pytest
 
 from topicnmf import InputError, ModelFormatError, TopicModel
 from topicnmf.io.files import clean_stale_temps, write_all, write_atomic
-from topicnmf.model.persist import ARRAYS_NPZ, MODEL_JSON, PREVIOUS_NPZ
+from topicnmf.model.saved import ARRAYS_NPZ, MODEL_JSON, PREVIOUS_NPZ
 
 from test_cli import REPO, assert_clean_error, run
 from test_inputs import as_nobody

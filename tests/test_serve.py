@@ -20,7 +20,7 @@ from chromium import Chromium, find_chromium
 from server import Server
 from topicnmf import Document, TopicModel
 from topicnmf.cli import main
-from topicnmf.model.persist import read_labels
+from topicnmf.model.saved import read_labels
 
 TICKET = {"id": "T-1", "text": "a chess game for two players on a board"}
 

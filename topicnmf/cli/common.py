@@ -61,7 +61,7 @@ def check_output(path, source):
     """Refuse an output file before the work: a special file, a link, or a file of
     ``source`` (an input file, or a model folder's own files)."""
     from ..io.files import check_output_file
-    from ..model.persist import ARRAYS_NPZ, MODEL_JSON
+    from ..model.saved import ARRAYS_NPZ, MODEL_JSON
 
     source = os.fspath(source)
     inputs = [os.path.join(source, n) for n in (MODEL_JSON, ARRAYS_NPZ)] \

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import persist
+from .saved import read_model
 from .. import validate
 from ..errors import InputError
 from ..factor import factorize
@@ -284,7 +285,7 @@ class TopicModel(Parameters, FittedTopics):
     @classmethod
     def load(cls, path) -> "TopicModel":
         """Load a model saved with :meth:`save`; ModelFormatError if missing or damaged."""
-        return cls._from_saved(persist.read_model(path))
+        return cls._from_saved(read_model(path))
 
     @classmethod
     def _from_saved(cls, saved) -> "TopicModel":

@@ -1,4 +1,4 @@
-"""Save and load models: ``model.json`` (metadata) + ``arrays.npz`` (numbers), no pickle.
+"""Save models: ``model.json`` (metadata) + ``arrays.npz`` (numbers), no pickle.
 
 A model folder is recognized by its ``model.json`` (format name ``topicnmf-model``), never by a
 file name alone. Saving writes only ``model.json`` and ``arrays.npz`` (each through a temporary
@@ -8,8 +8,7 @@ the arrays): while ``arrays.npz`` is being replaced the previous one is kept as
 ``.arrays.npz.prev``, so a save interrupted between the two renames still loads as the previous
 model. ``.topicnmf.lock`` serializes saves and read-modify-write updates (``label``).
 
-Loading checks the format name and version, the type of every field of ``model.json`` and
-every array's dtype and shape, and reads arrays with ``allow_pickle=False``.
+Reading is :mod:`topicnmf.model.saved`.
 """
 
 from __future__ import annotations
@@ -18,29 +17,17 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
-import zipfile
-import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, ModelFormatError
+from ..errors import InputError
 from ..io.files import (TEMP_SUFFIX, check_output_file, check_writable_folder, exclusive_lock,
-                    naming, temp_file_for, write_atomic)
-from .check import Invalid, check_arrays, check_label, check_meta, check_strings
+                        naming, temp_file_for, write_atomic)
+from .saved import (ARRAYS_NPZ, FORMAT_NAME, FORMAT_VERSION, LOCK_NAME, MODEL_JSON, NPZ_ERRORS,
+                    PREVIOUS_NPZ, SAVE_ID, array_save_id, read_model_meta)
 
-FORMAT_NAME = "topicnmf-model"
-FORMAT_VERSION = 1
-MODEL_JSON = "model.json"
-ARRAYS_NPZ = "arrays.npz"
-LOCK_NAME = ".topicnmf.lock"
-PREVIOUS_NPZ = ".arrays.npz.prev"
-SAVE_ID = "save_id"
-#: What reading a damaged or foreign .npz can raise (zlib.error: a damaged member).
-NPZ_ERRORS = (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, KeyError)
 
 
 def save_model(model, path) -> Path:
@@ -193,7 +180,7 @@ def _keep_previous(npz: Path, previous: Path) -> None:
 def _stored_save_id(npz: Path):
     try:
         with np.load(npz, allow_pickle=False) as data:
-            return _array_id(data)
+            return array_save_id(data)
     except NPZ_ERRORS:
         return None
 
@@ -220,7 +207,7 @@ def model_lock(path, command):
     """Hold the lock of the model folder ``path`` (after checking that it is one), for a
     read-modify-write update such as :func:`topicnmf.model.estimator.label`."""
     path = Path(path)
-    _read_meta(_model_folder(path))        # a model folder at all? (before creating a lock)
+    read_model_meta(path)                  # a model folder at all? (before creating a lock)
     with exclusive_lock(path / LOCK_NAME, command):
         yield path
 
@@ -230,173 +217,3 @@ def write_model(path, model) -> None:
     _write_model(Path(path), *model_contents(model))
 
 
-@dataclass(frozen=True)
-class SavedModel:
-    """What a saved model holds, checked field by field: ``TopicModel.load`` builds the model
-    from it. Shapes as in :class:`~topicnmf.model.estimator.TopicModel` (``W`` terms × k,
-    ``H`` k × documents, ``V`` terms × documents)."""
-
-    mode: str
-    params: dict
-    W: np.ndarray
-    H: np.ndarray
-    V: object                  # scipy.sparse.csc_matrix
-    mask: object               # ndarray of bool, or None
-    vectorizer: object         # topicnmf.text.vectorize.Vectorizer, or None in matrix mode
-    labels: list
-    ids: list
-    snippets: list
-    doc_meta: list
-    items: object              # list of str in matrix mode, else None
-    n_iter: int
-    reconstruction_err: float
-    fit_seconds: float
-    history: list = ()         # update/align steps (models saved before them have none)
-
-
-def read_model(path) -> SavedModel:
-    """Read and check a model saved by :func:`save_model` (a folder, or a ``.zip`` of one).
-
-    Raises
-    ------
-    ModelFormatError
-        Missing, damaged, inconsistent, or of an unknown format version.
-    """
-    path = Path(path)
-    if path.is_file() and zipfile.is_zipfile(path):
-        with tempfile.TemporaryDirectory() as tmp:
-            return read_model(_unzip_model(path, Path(tmp)))
-    meta = _read_meta(_model_folder(path))
-    arrays = _read_arrays(path, meta.get(SAVE_ID))
-    return _saved_model(meta, arrays, path)
-
-
-def read_labels(path) -> tuple:
-    """``(save_id, labels)`` of the model folder ``path`` from its ``model.json`` alone: how a
-    process that keeps a model loaded (``topicnmf serve``) sees a rename made by another one
-    without reading the arrays. ``labels`` as ``TopicModel.topic_labels_`` (None: automatic).
-
-    Raises
-    ------
-    ModelFormatError
-        Missing, damaged or of an unknown format version.
-    """
-    path = _model_folder(Path(path))
-    meta = _read_meta(path)
-    try:
-        labels = _labels(check_meta(meta))
-    except (Invalid, InputError, TypeError, ValueError, KeyError) as exc:
-        raise ModelFormatError(f"{path}: damaged or inconsistent model ({exc}); "
-                               "refit the model") from None
-    save_id = meta.get(SAVE_ID)
-    return (save_id if isinstance(save_id, str) else None), labels
-
-
-def _labels(fields) -> list:
-    """The checked topic labels of checked ``model.json`` fields (None: automatic)."""
-    k, labels = fields["k"], fields["labels"]
-    if k > len(fields["ids"]):                                # a fit has k <= documents
-        raise Invalid(f"n_topics ({k}) is larger than the number of documents")
-    labels = [None] * k if labels is None else labels
-    check_strings(labels, "topic_labels", length=k, nullable=True)
-    return [None if name is None else check_label(name, topic)
-            for topic, name in enumerate(labels)]
-
-
-def _model_folder(path: Path) -> Path:
-    if not path.exists():
-        raise ModelFormatError(f"{path}: no such model directory")
-    if not (path / MODEL_JSON).is_file():
-        raise ModelFormatError(f"{path}: not a topicnmf model (no {MODEL_JSON}); "
-                               "pass the directory written by 'topicnmf fit -o'")
-    return path
-
-
-def _unzip_model(zpath: Path, tmp: Path) -> Path:
-    with zipfile.ZipFile(zpath) as zf:
-        names = [n for n in zf.namelist() if n.endswith(MODEL_JSON)]
-        if len(names) != 1:
-            raise ModelFormatError(f"{zpath}: the zip holds no single {MODEL_JSON}")
-        prefix = names[0][: -len(MODEL_JSON)]
-        for name in (MODEL_JSON, ARRAYS_NPZ):
-            try:
-                data = zf.read(prefix + name)
-            except KeyError:
-                raise ModelFormatError(f"{zpath}: the zip has no {prefix + name}") from None
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
-                raise ModelFormatError(f"{zpath}: damaged zip ({exc.__class__.__name__}); "
-                                       "zip the model folder again") from None
-            (tmp / name).write_bytes(data)
-    return tmp
-
-
-def _read_meta(path: Path) -> dict:
-    try:
-        meta = json.loads((path / MODEL_JSON).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ModelFormatError(f"{path / MODEL_JSON}: damaged ({exc.__class__.__name__}); "
-                               "refit the model") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise ModelFormatError(f"{path / MODEL_JSON}: not a topicnmf model file")
-    version = meta.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelFormatError(f"{path}: model format version {version} is not supported by "
-                               f"this topicnmf (reads version {FORMAT_VERSION}); refit the model")
-    return meta
-
-
-def _read_arrays(path: Path, save_id) -> dict:
-    """The arrays of the save ``save_id`` (None: whatever arrays.npz holds, for models saved
-    before save ids): arrays.npz, or the previous one kept by an interrupted save."""
-    arrays = _read_npz(path / ARRAYS_NPZ)
-    if save_id is None or _array_id(arrays) == save_id:
-        return arrays
-    previous = path / PREVIOUS_NPZ
-    if previous.exists():
-        arrays = _read_npz(previous)
-        if _array_id(arrays) == save_id:
-            return arrays
-    raise ModelFormatError(f"{path}: {MODEL_JSON} and {ARRAYS_NPZ} come from different saves "
-                           "(files copied from two models?); copy the whole model folder "
-                           "again or refit")
-
-
-def _array_id(arrays):
-    """The save id an npz (or the dict read from one) holds; None if it holds none."""
-    value = arrays.get(SAVE_ID)
-    return str(value) if value is not None and value.dtype.kind == "U" else None
-
-
-def _read_npz(file: Path) -> dict:
-    try:
-        with np.load(file, allow_pickle=False) as npz:
-            return {name: npz[name] for name in npz.files}
-    except FileNotFoundError:
-        raise ModelFormatError(f"{file.parent}: {file.name} is missing; refit the model") from None
-    except NPZ_ERRORS as exc:
-        raise ModelFormatError(f"{file}: damaged ({exc.__class__.__name__}); "
-                               "refit the model") from None
-
-
-def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
-    from ..text.vectorize import Vectorizer
-
-    try:
-        fields = check_meta(meta)
-        W, H, V, mask = check_arrays(arrays, fields)
-        k = fields["k"]
-        if fields["params"]["n_topics"] != k:
-            raise Invalid(f"params.n_topics differs from n_topics ({k})")
-        labels = _labels(fields)
-        vectorizer = (Vectorizer.from_dict(fields["vectorizer"], arrays["idf"])
-                      if fields["mode"] == "text" else None)
-    except (Invalid, InputError, TypeError, ValueError, KeyError) as exc:
-        raise ModelFormatError(f"{path}: damaged or inconsistent model ({exc}); "
-                               "refit the model") from None
-    error = fields["error"]
-    return SavedModel(mode=fields["mode"], params=fields["params"], W=W, H=H, V=V, mask=mask,
-                      vectorizer=vectorizer, labels=labels, ids=list(fields["ids"]),
-                      snippets=list(fields["snippets"]), doc_meta=list(fields["doc_meta"]),
-                      items=fields.get("items"), n_iter=fields["n_iter"],
-                      reconstruction_err=float("nan") if error is None else float(error),
-                      fit_seconds=float(fields["fit_seconds"]), history=fields["history"])

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .. import __version__, validate
 from ..errors import InputError, NotFoundError, TopicNMFError
-from ..model.persist import read_labels
+from ..model.saved import read_labels
 from ..tagging.tagger import TagSettings
 from .guard import LOOPBACK_HOSTS, Guard
 from .state import BATCH_RECORDS, ModelHolder

@@ -7,7 +7,7 @@ similarities, sizes, shares by month), built once. :class:`ModelHolder` keeps it
 - a rename (``topicnmf.label``, by this worker or another process) rewrites ``model.json``
   only; before answering, a request compares the file's ``stat`` with the one last seen (a
   system call) and, when it changed and the save id is the same, takes the new labels from
-  ``model.json`` alone (:func:`topicnmf.model.persist.read_labels`);
+  ``model.json`` alone (:func:`topicnmf.model.saved.read_labels`);
 - a new fit written to the folder (another save id) is swapped in by :meth:`ModelHolder.reload`
   (``POST /reload``, SIGHUP): loaded in a thread while the old model goes on answering, then
   one assignment; requests under way finish with the model they started with.
@@ -28,7 +28,7 @@ from collections import deque
 
 from ..errors import InputError, ModelFormatError
 from ..model.estimator import TopicModel
-from ..model.persist import MODEL_JSON, read_labels
+from ..model.saved import MODEL_JSON, read_labels
 from ..present.layout import document_dates, monthly_shares, topic_similarity
 from ..queries.recommend import similar
 from ..tagging.tagger import RowMaker, Tagger

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Rebuild the small real corpora shipped in ``corpora/`` (standard library only).
 
-Two corpora are built, each byte-for-byte the same on every run from the same inputs:
+Three corpora are built, each byte-for-byte the same on every run from the same inputs:
 
 ``tickets.csv.gz``
     A seeded, section-stratified sample of Debian 12 package descriptions (short texts, like
     a ticket queue), read from ``debian-descriptions.jsonl.gz`` (see ``--data``). Near-
     duplicates (a library and its -dev/-doc/-data siblings, packages of one source sharing a
     description) are kept only once. Gzip CSV ``id,section,text``, gzip mtime 0.
+
+``changelogs.jsonl.gz``
+    A seeded, year-stratified sample of dated Debian changelog entries (2014 onwards), read
+    from ``debian-changelogs.jsonl.gz`` (see ``--changelogs``): short dated texts for models
+    that live on (update, diff, align, trends). Gzip JSON lines, one entry per line in date
+    order, gzip mtime 0.
 
 ``python-docs/``
     Longer documents: the reStructuredText sources of the Python 3.11 documentation
@@ -21,6 +27,7 @@ Usage (from the repository root)::
 
     python3 scripts/build_corpora.py                       # both corpora into corpora/
     python3 scripts/build_corpora.py --only tickets        # no apt needed
+    python3 scripts/build_corpora.py --only changelogs     # no apt needed
     python3 scripts/build_corpora.py --deb python3.11-doc_3.11.2-6+deb12u9_all.deb
 """
 
@@ -215,6 +222,68 @@ def build_tickets(data, out):
     return path
 
 
+# -- changelogs ----------------------------------------------------------------------------
+
+CHANGELOGS_FIRST_YEAR = "2014"   # earlier years have too few entries to stand for a period
+CHANGELOGS_PER_YEAR = 200        # 2019-2022 hold 5-7 times more entries than other years
+CHANGELOGS_PER_PACKAGE = 10      # per year: binutils alone uploads ~100 snapshots a year
+CHANGELOGS_SEED = 0
+CHANGELOG_MIN_WORDS, CHANGELOG_MAX_WORDS = 3, 300  # drop bare "Rebuild" and long release notes
+CHANGELOG_FIELDS = ("id", "date", "package", "version", "urgency", "text")
+
+
+def sample_changelogs(rows, first_year=CHANGELOGS_FIRST_YEAR, per_year=CHANGELOGS_PER_YEAR,
+                      per_package=CHANGELOGS_PER_PACKAGE, seed=CHANGELOGS_SEED):
+    """Pick at most ``per_year`` entries of each year from ``first_year`` on.
+
+    The entries of a year (with ``CHANGELOG_MIN_WORDS``-``CHANGELOG_MAX_WORDS`` words) are
+    taken in seeded random order, skipping a package that already has ``per_package`` entries
+    in that year. Returned sorted by date, then id.
+    """
+    rng = random.Random(seed)
+    by_year = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r["id"]):
+        if row["date"][:4] < first_year:
+            continue
+        if not CHANGELOG_MIN_WORDS <= len(row["text"].split()) <= CHANGELOG_MAX_WORDS:
+            continue
+        by_year[row["date"][:4]].append(row)
+    chosen = []
+    for year in sorted(by_year):
+        candidates = by_year[year]
+        rng.shuffle(candidates)
+        packages = Counter()
+        taken = 0
+        for row in candidates:
+            if taken >= per_year:
+                break
+            if packages[row["package"]] >= per_package:
+                continue
+            packages[row["package"]] += 1
+            chosen.append(row)
+            taken += 1
+    chosen.sort(key=lambda r: (r["date"], r["id"]))
+    return chosen
+
+
+def build_changelogs(data, out):
+    with gzip.open(data, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    chosen = sample_changelogs(rows)
+    lines = "".join(json.dumps({k: row[k] for k in CHANGELOG_FIELDS}, ensure_ascii=False) + "\n"
+                    for row in chosen)
+    path = out / "changelogs.jsonl.gz"
+    write_gzip(path, lines.encode("utf-8"), "changelogs.jsonl")
+    words = [len(r["text"].split()) for r in chosen]
+    years = Counter(r["date"][:4] for r in chosen)
+    print(f"{path}: {len(chosen)} entries from {len(rows)}, "
+          f"{len({r['package'] for r in chosen})} packages, {chosen[0]['date']} to "
+          f"{chosen[-1]['date']}, {sum(words) / len(words):.1f} words on average, "
+          f"{path.stat().st_size} bytes")
+    print("  per year: " + ", ".join(f"{y} {n}" for y, n in sorted(years.items())))
+    return path
+
+
 # -- python docs ---------------------------------------------------------------------------
 
 DOC_PACKAGE = "python3.11-doc"
@@ -313,10 +382,14 @@ def main(argv=None):
                         default=REPO.parent / "shared" / "data" / "debian-descriptions.jsonl.gz",
                         help="debian-descriptions.jsonl.gz (default: ../shared/data/ beside "
                              "the repository)")
+    parser.add_argument("--changelogs", type=Path,
+                        default=REPO.parent / "shared" / "data" / "debian-changelogs.jsonl.gz",
+                        help="debian-changelogs.jsonl.gz (default: ../shared/data/ beside "
+                             "the repository)")
     parser.add_argument("--out", type=Path, default=REPO / "corpora",
                         help="output folder (default: corpora/ in the repository)")
-    parser.add_argument("--only", choices=("tickets", "docs"),
-                        help="build only one of the two corpora")
+    parser.add_argument("--only", choices=("tickets", "changelogs", "docs"),
+                        help="build only one of the corpora")
     parser.add_argument("--deb", type=Path,
                         help=f"a local {DOC_PACKAGE} .deb instead of apt-get download")
     parser.add_argument("--doc-version", default=DOC_VERSION,
@@ -329,6 +402,10 @@ def main(argv=None):
         if not args.data.is_file():
             parser.error(f"{args.data}: no such file (pass --data)")
         built.append(build_tickets(args.data, args.out))
+    if args.only in (None, "changelogs"):
+        if not args.changelogs.is_file():
+            parser.error(f"{args.changelogs}: no such file (pass --changelogs)")
+        built.append(build_changelogs(args.changelogs, args.out))
     if args.only in (None, "docs"):
         if args.deb:
             built.append(build_docs(args.deb, args.out))

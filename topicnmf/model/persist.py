@@ -128,6 +128,9 @@ def model_contents(model) -> tuple:
         "documents": {"ids": list(model.document_ids_), "snippets": list(model.snippets_),
                       "meta": list(model.document_meta_)},
     }
+    ids, k = model.topic_ids, int(model.n_topics)
+    if ids != list(range(k)) or model.next_topic_id != k:   # merged or split topics
+        meta.update(topic_ids=ids, next_topic_id=model.next_topic_id)
     arrays = {"W": model.W_, "H": model.H_,
               "V_data": V.data, "V_indices": V.indices, "V_indptr": V.indptr,
               "V_shape": np.asarray(V.shape, dtype=np.int64)}
@@ -243,6 +246,8 @@ class SavedModel:
     mask: object               # ndarray of bool, or None
     vectorizer: object         # topicnmf.text.vectorize.Vectorizer, or None in matrix mode
     labels: list
+    topic_ids: list            # id of each topic (column of W)
+    next_topic_id: int
     ids: list
     snippets: list
     doc_meta: list
@@ -366,7 +371,10 @@ def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
                                "refit the model") from None
     error = fields["error"]
     return SavedModel(mode=fields["mode"], params=fields["params"], W=W, H=H, V=V, mask=mask,
-                      vectorizer=vectorizer, labels=labels, ids=list(fields["ids"]),
+                      vectorizer=vectorizer, labels=labels,
+                      topic_ids=fields["topic_ids"] or list(range(W.shape[1])),
+                      next_topic_id=fields["next_topic_id"],
+                      ids=list(fields["ids"]),
                       snippets=list(fields["snippets"]), doc_meta=list(fields["doc_meta"]),
                       items=fields.get("items"), n_iter=fields["n_iter"],
                       reconstruction_err=float("nan") if error is None else float(error),

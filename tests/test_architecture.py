@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "topicnmf"
 
 #: The stages in the order of the flow; stages of equal rank may not import each other.
 RANK = {"base": 0, "io": 1, "text": 2, "factor": 3, "model": 4, "reconstruction": 5,
-        "queries": 6, "quality": 6, "tagging": 6, "present": 7, "cli": 8}
+        "queries": 6, "quality": 6, "tagging": 6, "evolve": 6,
+        "present": 7, "cli": 8}
 #: Top-level modules and the stage each is (every other stage is a folder).
 TOP_LEVEL = {"__init__": "base", "errors": "base", "validate": "base", "parallel": "base"}
 MAX_LINES = 400

@@ -130,13 +130,18 @@ CALLS = {
     "evaluate": ["quality.choose:evaluate"],
     "choose-k": ["quality.choose:choose_k", "model.estimator:TopicModel",
                  "io.corpus:load_corpus"],
+    "trends": ["queries.trends:trends"],
+    "hierarchy": ["queries.hierarchy:hierarchy"],
+    "merge": ["evolve.reshape:merge", "model.estimator:TopicModel.topics"],
+    "split": ["evolve.reshape:split", "model.estimator:TopicModel.topics"],
 }
 #: Options named otherwise, the commands where they are, and why.
 NAMED_OTHERWISE = {
     # the printed rows' format, io.export.format_rows(rows, fmt): one name on every command
-    "--format": ("topics", "segments", "recommend", "similar", "target", "evaluate", "choose-k"),
+    "--format": ("topics", "segments", "recommend", "similar", "target", "evaluate", "choose-k",
+                 "trends", "hierarchy", "merge", "split"),
     # where the command writes: TopicModel.save(path), io.files.write_atomic(path, ...)
-    "--output": ("fit", "report", "plot"),
+    "--output": ("fit", "report", "plot", "merge", "split"),
     # a named pair of sublinear_tf and use_idf (topicnmf.text.vectorize.WEIGHTINGS)
     "--weighting": ("fit", "choose-k"),
     # label(path, topic, name=None)
@@ -144,7 +149,8 @@ NAMED_OTHERWISE = {
     # text such as 5:60:5 for quality.choose.parse_k_range, which gives choose_k's ks
     "--k": ("choose-k",),
     # a second output file: the command draws present.plots.choose_k_figure(result) there
-    "--plot": ("choose-k",),
+    # (present.charts.trends_figure, dendrogram_figure)
+    "--plot": ("choose-k", "trends", "hierarchy"),
 }
 #: Options whose value is a file the command reads and passes on under the keyword (``--model
 #: M`` is ``TopicModel.load(M)`` passed as ``model``): their values keep a name of their own.

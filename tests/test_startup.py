@@ -60,3 +60,12 @@ def test_cli_tag_defaults_and_bounds_are_the_library_ones():
     assert (cli.THRESHOLD, cli.MIN_SHARE, cli.MAX_ERROR, cli.TOP_TERMS) == (
         tagging.THRESHOLD, tagging.MIN_SHARE, tagging.MAX_ERROR, tagging.TOP_TERMS)
     assert cli.MAX_TOP == MAX_TOP and cli.BATCH_SIZE == BATCH_SIZE
+
+
+def test_cli_analysis_defaults_are_the_library_ones():
+    from topicnmf import cli
+    from topicnmf.evolve.reshape import SWEEPS
+    from topicnmf.queries.trends import ALPHA, MIN_DOCUMENTS, PERIODS
+
+    assert (cli.PERIODS, cli.ALPHA, cli.MIN_DOCUMENTS, cli.SWEEPS) == (
+        PERIODS, ALPHA, MIN_DOCUMENTS, SWEEPS)

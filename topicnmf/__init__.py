@@ -22,6 +22,8 @@ _EXPORTS = {
     "choose_k": "quality.choose", "evaluate": "quality.choose",
     "Tagger": "tagging.tagger", "assign": "tagging.tagger", "tag": "tagging.batch",
     "plot": "present.plots", "report": "present.report",
+    "trends": "queries.trends", "hierarchy": "queries.hierarchy",
+    "merge": "evolve.reshape", "split": "evolve.reshape",
 }
 
 __all__ = sorted(_EXPORTS)

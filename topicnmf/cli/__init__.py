@@ -8,8 +8,8 @@ Library errors (``TopicNMFError``) become one line on stderr and exit status 2.
 The modules: this one (the group ``main``, ``--version``, ``--quiet`` and the error boundary),
 :mod:`.options` (option types and shared options), :mod:`.common` (printing, progress, output
 checks), and the commands by kind: :mod:`.fitting` (fit), :mod:`.queries` (topics, segments,
-recommend, similar, target, label), :mod:`.batch` (tag, assign) and :mod:`.reports` (report,
-plot, evaluate, choose-k).
+recommend, similar, target, label), :mod:`.batch` (tag, assign), :mod:`.reports` (report,
+plot, evaluate, choose-k) and :mod:`.analysis` (trends, hierarchy, merge, split).
 """
 
 from __future__ import annotations
@@ -25,19 +25,22 @@ import click
 
 from .. import __version__
 from ..errors import TopicNMFError
+from .analysis import hierarchy, merge, split, trends
 from .batch import assign, tag
 from .common import STDOUT
 from .fitting import fit
-from .options import (BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_SHARE, PLOT_KINDS,
-                      SOLVERS, THRESHOLD, TOP_TERMS, WEIGHTINGS)
+from .options import (ALPHA, BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_DOCUMENTS,
+                      MIN_SHARE, PERIODS, PLOT_KINDS, SOLVERS, SWEEPS, THRESHOLD, TOP_TERMS,
+                      WEIGHTINGS)
 from .queries import label, recommend, segments, similar, target, topics
 from .reports import choose_k, evaluate, plot, report
 
 #: The group; also the commands and the constants that tests compare with the library's.
 __all__ = ["main", "fit", "topics", "segments", "recommend", "similar", "target", "label", "tag",
-           "assign", "report", "plot", "evaluate", "choose_k", "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR",
-           "MAX_TOP", "MIN_SHARE", "PLOT_KINDS", "SOLVERS", "THRESHOLD", "TOP_TERMS",
-           "WEIGHTINGS"]
+           "assign", "report", "plot", "evaluate", "choose_k", "trends", "hierarchy", "merge",
+           "split", "ALPHA", "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR", "MAX_TOP",
+           "MIN_DOCUMENTS", "MIN_SHARE", "PERIODS", "PLOT_KINDS", "SOLVERS", "SWEEPS",
+           "THRESHOLD", "TOP_TERMS", "WEIGHTINGS"]
 
 
 class _Group(click.Group):
@@ -133,5 +136,5 @@ def main(quiet):
 
 
 for _command in (fit, topics, segments, recommend, similar, target, label, tag, assign, report,
-                 plot, evaluate, choose_k):
+                 plot, evaluate, choose_k, trends, hierarchy, merge, split):
     main.add_command(_command)

@@ -105,6 +105,19 @@ def test_ids_are_saved_and_every_output_prints_them(tickets_model, tmp_path):
         TopicModel.load(tmp_path / "m")
 
 
+def test_topics_appended_to_a_model_get_new_ids(tickets_model):
+    """A copy of a model with topics added at the end (as an update adds them): the new
+    columns get ids above every id the model had; the others keep theirs."""
+    merged = merge(tickets_model, [0, 3])
+    grown = copy.copy(merged)
+    grown.W_ = np.hstack([merged.W_, merged.W_[:, :2]])
+    grown.H_ = np.vstack([merged.H_, merged.H_[:2]])
+    assert grown.topic_ids == [0, 1, 2, 4, 5, 6, 7, 8, 9] and grown.next_topic_id == 10
+    plain = copy.copy(tickets_model)
+    plain.W_ = np.hstack([tickets_model.W_, tickets_model.W_[:, :1]])
+    assert plain.topic_ids == list(range(9))
+
+
 def test_merge_and_split_on_the_command_line(saved_model, tmp_path):
     before = {p.name: p.read_bytes() for p in saved_model.iterdir()}
     result = run("merge", saved_model, 4, 1, "-o", tmp_path / "m4", "--label", "Libraries+")

@@ -146,10 +146,19 @@ class FittedTopics:
     @property
     def topic_ids(self) -> list:
         """The id of each topic, in column order (``0..k-1`` unless topics were merged or
-        split; see the module docstring)."""
+        split; see the module docstring).
+
+        Columns appended after ``topic_ids_`` was set (new topics added to a copy of a model)
+        get new ids from ``next_topic_id_`` on; a ``topic_ids_`` of any other wrong length is
+        ignored (ids ``0..k-1``).
+        """
         self.check_fitted()
-        ids = getattr(self, "topic_ids_", None)
-        return list(range(self.W_.shape[1])) if ids is None else [int(i) for i in ids]
+        k, ids = self.W_.shape[1], getattr(self, "topic_ids_", None)
+        if ids is None or len(ids) > k:
+            return list(range(k))
+        ids = [int(i) for i in ids]
+        start = max(getattr(self, "next_topic_id_", 0), max(ids, default=-1) + 1)
+        return ids + list(range(start, start + k - len(ids)))
 
     @property
     def next_topic_id(self) -> int:

@@ -134,14 +134,18 @@ CALLS = {
     "update": ["evolve.update:update", "io.corpus:load_corpus"],
     "diff": ["evolve.diff:diff"],
     "serve": ["serve.app:serve", "tagging.tagger:TagSettings"],
+    "trends": ["queries.trends:trends"],
+    "hierarchy": ["queries.hierarchy:hierarchy"],
+    "merge": ["evolve.reshape:merge", "model.estimator:TopicModel.topics"],
+    "split": ["evolve.reshape:split", "model.estimator:TopicModel.topics"],
 }
 #: Options named otherwise, the commands where they are, and why.
 NAMED_OTHERWISE = {
     # the printed rows' format, io.export.format_rows(rows, fmt): one name on every command
     "--format": ("topics", "segments", "recommend", "similar", "target", "evaluate", "choose-k",
-                 "diff"),
+                 "diff", "trends", "hierarchy", "merge", "split"),
     # where the command writes: TopicModel.save(path), io.files.write_atomic(path, ...)
-    "--output": ("fit", "report", "plot", "update"),
+    "--output": ("fit", "report", "plot", "update", "merge", "split"),
     # a named pair of sublinear_tf and use_idf (topicnmf.text.vectorize.WEIGHTINGS)
     "--weighting": ("fit", "choose-k"),
     # label(path, topic, name=None)
@@ -149,7 +153,8 @@ NAMED_OTHERWISE = {
     # text such as 5:60:5 for quality.choose.parse_k_range, which gives choose_k's ks
     "--k": ("choose-k",),
     # a second output file: the command draws present.plots.choose_k_figure(result) there
-    "--plot": ("choose-k",),
+    # (present.charts.trends_figure, dendrogram_figure)
+    "--plot": ("choose-k", "trends", "hierarchy"),
 }
 #: Options whose value is a file the command reads and passes on under the keyword (``--model
 #: M`` is ``TopicModel.load(M)`` passed as ``model``): their values keep a name of their own.

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from topicnmf import (InputError, TopicModel, align, diff, load_corpus, match_topics,
                       update)
 from topicnmf.cli import main
-from topicnmf.present.layout import document_dates
+from topicnmf.queries.trends import document_dates
 
 REPO = Path(__file__).resolve().parent.parent
 CHANGELOGS = REPO / "corpora" / "changelogs.jsonl.gz"

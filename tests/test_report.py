@@ -11,7 +11,9 @@ from chromium import Chromium, find_chromium
 from topicnmf import Document, InputError, TopicModel
 from topicnmf.cli import PLOT_KINDS, main
 from topicnmf.quality.choose import evaluate
-from topicnmf.present.layout import month_of, monthly_shares, topic_map_layout, topic_similarity
+from topicnmf.present.layout import topic_map_layout
+from topicnmf.queries.hierarchy import topic_similarity
+from topicnmf.queries.trends import month_of, period_shares
 from topicnmf.present.plots import KINDS
 from topicnmf.present.report import build_report, report
 
@@ -83,7 +85,7 @@ def test_report_renders_in_headless_chromium(tickets_model, tmp_path):
         shot = browser.screenshot(tmp_path / "first-screen.png", tab)
         assert facts["topics"] == [f"topic-{z}" for z in range(k)]
         assert facts["visible"] == k and facts["filterShown"]
-        assert len(facts["images"]) == k + 3          # topic map, document map, heatmap, bars
+        assert len(facts["images"]) == k + 4   # topic map, document map, heatmap, tree, bars
         assert all(w > 50 and h > 50 for w, h in facts["images"]), facts["images"]
         label = tickets_model.label(2).split(", ")[0]
         shown = browser.evaluate(f"""(() => {{ const box = document.getElementById('filter');
@@ -125,12 +127,12 @@ def test_every_image_has_a_size(tickets_model, images):
     k = tickets_model.n_topics
     if images == "svg":
         sizes = re.findall(r'<svg [^>]*?width="([\d.]+)pt" height="([\d.]+)pt"', html)
-        assert len(sizes) == k + 3
+        assert len(sizes) == k + 4            # the bars, the maps, heatmap and tree
         assert all(float(w) > 0 and float(h) > 0 for w, h in sizes)
         assert "<img" not in html
     else:
         data = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
-        assert len(data) == k + 3 and "<svg" not in html
+        assert len(data) == k + 4 and "<svg" not in html
         assert all(min(png_size(base64.b64decode(d))) > 100 for d in data)
     for z in range(k):
         assert f'<article class="topic" id="topic-{z}"' in html
@@ -206,7 +208,7 @@ def test_dates_give_shares_over_time(tmp_path):
 
 def test_monthly_shares_by_hand():
     H = np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 2.0, 3.0, 0.0]])
-    months, shares, counts = monthly_shares(H, ["2024-02-05", "2024-02-20", "2024/1", None])
+    months, shares, counts = period_shares(H, ["2024-02-05", "2024-02-20", "2024/1", None])
     assert months == ["2024-01", "2024-02"] and counts.tolist() == [1, 1 + 1]
     np.testing.assert_allclose(shares, [[0.25, 0.75], [0.5, 0.5]])
     assert [month_of(v) for v in ("2024-3-1", "2024/12", "2024-13-01", "March 2024", None,

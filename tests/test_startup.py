@@ -75,3 +75,12 @@ def test_cli_serve_defaults_are_the_library_ones():
 
     assert (serving.MAX_REQUEST_BYTES, serving.TIME_LIMIT) == (app.MAX_REQUEST_BYTES,
                                                                app.TIME_LIMIT)
+
+
+def test_cli_analysis_defaults_are_the_library_ones():
+    from topicnmf import cli
+    from topicnmf.evolve.reshape import SWEEPS
+    from topicnmf.queries.trends import ALPHA, MIN_DOCUMENTS, PERIODS
+
+    assert (cli.PERIODS, cli.ALPHA, cli.MIN_DOCUMENTS, cli.SWEEPS) == (
+        PERIODS, ALPHA, MIN_DOCUMENTS, SWEEPS)

@@ -24,6 +24,8 @@ _EXPORTS = {
     "plot": "present.plots", "report": "present.report",
     "update": "evolve.update", "align": "evolve.align", "match_topics": "evolve.align",
     "diff": "evolve.diff", "TopicChange": "evolve.diff",
+    "trends": "queries.trends", "hierarchy": "queries.hierarchy",
+    "merge": "evolve.reshape", "split": "evolve.reshape",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -9,7 +9,8 @@ The modules: this one (the group ``main``, ``--version``, ``--quiet`` and the er
 :mod:`.options` (option types and shared options), :mod:`.common` (printing, progress, output
 checks), and the commands by kind: :mod:`.fitting` (fit), :mod:`.queries` (topics, segments,
 recommend, similar, target, label), :mod:`.batch` (tag, assign), :mod:`.reports` (report,
-plot, evaluate, choose-k), :mod:`.evolve` (update, diff) and :mod:`.serving` (serve).
+plot, evaluate, choose-k), :mod:`.evolve` (update, diff), :mod:`.analysis` (trends,
+hierarchy, merge, split) and :mod:`.serving` (serve).
 """
 
 from __future__ import annotations
@@ -25,21 +26,24 @@ import click
 
 from .. import __version__
 from ..errors import TopicNMFError
+from .analysis import hierarchy, merge, split, trends
 from .batch import assign, tag
 from .common import STDOUT
 from .evolve import ALIGN_THRESHOLD, diff, update
 from .fitting import fit
-from .options import (BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_SHARE, PLOT_KINDS,
-                      SOLVERS, THRESHOLD, TOP_TERMS, WEIGHTINGS)
+from .options import (ALPHA, BATCH_SIZE, INITS, LOSSES, MAX_ERROR, MAX_TOP, MIN_DOCUMENTS,
+                      MIN_SHARE, PERIODS, PLOT_KINDS, SOLVERS, SWEEPS, THRESHOLD, TOP_TERMS,
+                      WEIGHTINGS)
 from .queries import label, recommend, segments, similar, target, topics
 from .reports import choose_k, evaluate, plot, report
 from .serving import serve
 
 #: The group; also the commands and the constants that tests compare with the library's.
 __all__ = ["main", "fit", "topics", "segments", "recommend", "similar", "target", "label", "tag",
-           "assign", "report", "plot", "evaluate", "choose_k", "update", "diff", "serve",
-           "ALIGN_THRESHOLD", "BATCH_SIZE", "INITS", "LOSSES", "MAX_ERROR", "MAX_TOP", "MIN_SHARE",
-           "PLOT_KINDS", "SOLVERS", "THRESHOLD", "TOP_TERMS", "WEIGHTINGS"]
+           "assign", "report", "plot", "evaluate", "choose_k", "update", "diff", "trends",
+           "hierarchy", "merge", "split", "serve", "ALIGN_THRESHOLD", "ALPHA", "BATCH_SIZE",
+           "INITS", "LOSSES", "MAX_ERROR", "MAX_TOP", "MIN_DOCUMENTS", "MIN_SHARE", "PERIODS",
+           "PLOT_KINDS", "SOLVERS", "SWEEPS", "THRESHOLD", "TOP_TERMS", "WEIGHTINGS"]
 
 
 class _Group(click.Group):
@@ -135,5 +139,6 @@ def main(quiet):
 
 
 for _command in (fit, topics, segments, recommend, similar, target, label, tag, assign, report,
-                 plot, evaluate, choose_k, update, diff, serve):
+                 plot, evaluate, choose_k, update, diff, trends, hierarchy, merge, split,
+                 serve):
     main.add_command(_command)

@@ -28,6 +28,8 @@ WEIGHTINGS = ("sublinear", "tfidf", "counts")
 THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
 MAX_TOP = 100                           # = topicnmf.quality.choose.MAX_TOP, likewise
 BATCH_SIZE = 1024                       # = topicnmf.tagging.batch.BATCH_SIZE, likewise
+#: = topicnmf.queries.trends.PERIODS, ALPHA, MIN_DOCUMENTS and topicnmf.evolve.reshape.SWEEPS
+PERIODS, ALPHA, MIN_DOCUMENTS, SWEEPS = ("month", "quarter", "year"), 0.05, 5, 3
 
 
 class FiniteFloat(click.FloatRange):

@@ -138,7 +138,9 @@ def check_meta(meta: dict) -> dict:
     labels = _field(meta, "topic_labels", "", list, default=None)  # k is checked with W
     if labels is not None:
         check_strings(labels, "topic_labels", nullable=True)
+    topic_ids, next_id = check_topic_ids(meta, k)
     fields = {"mode": mode, "k": k, "params": params, "ids": ids, "snippets": snippets,
+              "topic_ids": topic_ids, "next_topic_id": next_id,
               "doc_meta": doc_meta, "labels": labels,
               "n_iter": _field(meta, "n_iter", "", int, default=0),
               "error": _field(meta, "reconstruction_err", "", float, None, default=None),
@@ -176,6 +178,23 @@ def check_history(history) -> list:
                 raise Invalid(f"history[{i}].{key} should be text, a number or a list of "
                               f"integers, found {json.dumps(value)[:40]}")
     return [dict(step) for step in history]
+
+
+def check_topic_ids(meta: dict, k: int) -> tuple:
+    """``(topic ids, next topic id)`` of a model.json: ``topic_ids`` (k distinct integers >= 0)
+    and ``next_topic_id`` (above all of them), both optional: ``(None, k)`` for models saved
+    before topics could be merged or split, whose ids are ``0..k-1`` (not made here: ``k`` is
+    checked against the arrays first)."""
+    topic_ids = _field(meta, "topic_ids", "", list, default=None)
+    if topic_ids is not None and (
+            len(topic_ids) != k or not all(_is(i, int) and i >= 0 for i in topic_ids)
+            or len(set(topic_ids)) != k):
+        raise Invalid(f"topic_ids should be {k} distinct integers >= 0")
+    top = k - 1 if topic_ids is None else max(topic_ids)
+    next_id = _field(meta, "next_topic_id", "", int, default=top + 1)
+    if next_id <= top:
+        raise Invalid(f"next_topic_id should be above every topic id, found {next_id}")
+    return topic_ids, next_id
 
 
 def check_arrays(arrays: dict, fields: dict):

@@ -86,6 +86,11 @@ class TopicModel(Parameters, FittedTopics):
         Label/date metadata of each document, when the corpus had them.
     topic_labels_ : list of str
         Names given with :meth:`set_label`; automatic labels (top three terms) until then.
+    topic_ids_ : list of int
+        The id of each topic (column of ``W_``): ``0..k-1`` after a fit; merge and split keep
+        the ids of untouched topics (see :mod:`topicnmf.model.fitted`).
+    next_topic_id_ : int
+        The id the next new topic gets (ids are never given twice).
     n_iter_ : int
     reconstruction_err_ : float
         ``‖V − W H‖`` (Frobenius).
@@ -187,6 +192,7 @@ class TopicModel(Parameters, FittedTopics):
             self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
             self.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))
             self.topic_labels_ = [None] * int(k)
+            self.topic_ids_, self.next_topic_id_ = list(range(k)), int(k)
         self.mode_, self.vectorizer_ = "matrix", None
         self.items_, self.mask_ = list(matrix.items), mask
         self.document_ids_ = list(matrix.people)
@@ -248,6 +254,7 @@ class TopicModel(Parameters, FittedTopics):
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
         self.reconstruction_err_ = reconstruction_error(V, W, H)
         self.topic_labels_ = [name for name, _ in seeds] + [None] * (self.n_topics - len(seeds))
+        self.topic_ids_, self.next_topic_id_ = list(range(self.n_topics)), int(self.n_topics)
 
     def transform(self, documents):
         """Memberships of new documents with the topics held fixed.
@@ -293,6 +300,7 @@ class TopicModel(Parameters, FittedTopics):
         model.mode_, model.vectorizer_ = saved.mode, saved.vectorizer
         model.W_, model.H_, model.V_ = saved.W, saved.H, saved.V
         model.topic_labels_ = list(saved.labels)
+        model.topic_ids_, model.next_topic_id_ = list(saved.topic_ids), saved.next_topic_id
         model.n_iter_, model.reconstruction_err_ = saved.n_iter, saved.reconstruction_err
         model.fit_seconds_ = saved.fit_seconds
         model.document_ids_, model.snippets_ = saved.ids, saved.snippets
@@ -314,6 +322,7 @@ def label(path, topic, name=None) -> TopicModel:
     path : str or Path
         A model folder written by :meth:`TopicModel.save`.
     topic : int
+        A topic id (as the model's outputs print it).
     name : str or None
         One line of printable text; None restores the automatic label.
 

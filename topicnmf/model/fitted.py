@@ -3,7 +3,13 @@ documents and terms looked up by name.
 
 :class:`FittedTopics` holds these methods for :class:`~topicnmf.model.estimator.TopicModel`;
 they read only its fitted attributes (``W_``, ``H_``, ``vectorizer_`` or ``items_``,
-``document_ids_``, ``topic_labels_``) and ``n_topics``.
+``document_ids_``, ``topic_labels_``, ``topic_ids_``) and ``n_topics``.
+
+Topic ids: a topic is named by its *id*, which is what every output prints and every ``topic``
+argument takes. After a fit the ids are ``0..k-1``, the columns of ``W``; merging and splitting
+topics (:mod:`topicnmf.evolve.reshape`) keep the ids of the topics they do not touch, so the ids
+of a changed model are a list ``topic_ids_`` (column ``z`` of ``W`` and row ``z`` of ``H`` are
+topic ``topic_ids_[z]``) and a removed id is never given again (``next_topic_id_``).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ AUTO_LABEL_FLOOR = 0.05    # a term under this share of the top term's weight is
 
 @dataclass(frozen=True)
 class Topic:
-    """One topic: its number, label, size and top terms with weights."""
+    """One topic: its id, label, size and top terms with weights."""
 
     topic: int
     label: str
@@ -137,42 +143,80 @@ class FittedTopics:
         """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
         return dominant_of(self.H_ if H is None else H)
 
+    @property
+    def topic_ids(self) -> list:
+        """The id of each topic, in column order (``0..k-1`` unless topics were merged or
+        split; see the module docstring).
+
+        Columns appended after ``topic_ids_`` was set (new topics added to a copy of a model)
+        get new ids from ``next_topic_id_`` on; a ``topic_ids_`` of any other wrong length is
+        ignored (ids ``0..k-1``).
+        """
+        self.check_fitted()
+        k, ids = self.W_.shape[1], getattr(self, "topic_ids_", None)
+        if ids is None or len(ids) > k:
+            return list(range(k))
+        ids = [int(i) for i in ids]
+        start = max(getattr(self, "next_topic_id_", 0), max(ids, default=-1) + 1)
+        return ids + list(range(start, start + k - len(ids)))
+
+    @property
+    def next_topic_id(self) -> int:
+        """The id a new topic gets: above every id the model has or had."""
+        ids = self.topic_ids
+        return max(getattr(self, "next_topic_id_", 0), max(ids, default=-1) + 1)
+
+    def labels(self) -> list:
+        """The label of every topic, in column order (``labels()[z]`` names column ``z``)."""
+        self.check_fitted()
+        return [self.topic_labels_[z] or automatic_label(self.W_[:, z], self.terms)
+                for z in range(self.W_.shape[1])]
+
     def topic_sizes(self) -> np.ndarray:
-        """Number of training documents whose dominant topic is each topic."""
+        """Number of training documents whose dominant topic is each topic (column order)."""
         dominant = self.dominant_topics()
         return np.bincount(dominant[dominant >= 0], minlength=self.n_topics)
 
     def top_term_indices(self, topic: int, top: int = 10) -> np.ndarray:
-        """Rows of ``W`` with the largest weights in a topic, ties to the lower index."""
-        return top_rows(self.W_[:, topic], top)
+        """Rows of ``W`` with the largest weights in a topic (an id), ties to the lower index."""
+        return top_rows(self.W_[:, self.check_topic(topic)], top)
 
     def auto_label(self, topic: int) -> str:
-        """The automatic label of a topic: its top three terms, leaving out terms whose weight
-        is under 5% of the top term's (a near-empty term does not name a segment)."""
-        return automatic_label(self.W_[:, topic], self.terms)
+        """The automatic label of a topic (an id): its top three terms, leaving out terms whose
+        weight is under 5% of the top term's (a near-empty term does not name a segment)."""
+        return automatic_label(self.W_[:, self.check_topic(topic)], self.terms)
 
     def label(self, topic: int) -> str:
-        """The label of a topic: the name given with :meth:`set_label`, else automatic."""
-        self.check_topic(topic)
-        return self.topic_labels_[topic] or self.auto_label(topic)
+        """The label of a topic (an id): the name given with :meth:`set_label`, else automatic."""
+        z = self.check_topic(topic)
+        return self.topic_labels_[z] or automatic_label(self.W_[:, z], self.terms)
 
     def set_label(self, topic: int, name):
-        """Name a topic (``None`` or blank restores the automatic label). Returns self.
+        """Name a topic (an id; ``None`` or blank restores the automatic label). Returns self.
 
         A name is one line of printable text (see :func:`topicnmf.model.check.check_label`).
         """
-        self.check_topic(topic)
-        self.topic_labels_[topic] = check_label(name, topic)
+        z = self.check_topic(topic)
+        self.topic_labels_[z] = check_label(name, topic)
         return self
 
-    def check_topic(self, topic):
-        self.check_fitted()
-        if not isinstance(topic, (int, np.integer)) or not 0 <= topic < self.n_topics:
-            raise NotFoundError(f"topic {topic} does not exist; "
-                                f"topics are 0..{self.n_topics - 1}")
+    def check_topic(self, topic) -> int:
+        """The column of ``W`` (row of ``H``) of the topic with id ``topic``.
+
+        Raises
+        ------
+        InputError
+            Not a topic id of this model, naming the ids there are.
+        """
+        ids = self.topic_ids
+        if isinstance(topic, (int, np.integer)) and not isinstance(topic, bool) and topic in ids:
+            return ids.index(int(topic))
+        listed = (f"0..{len(ids) - 1}" if ids == list(range(len(ids))) else
+                  ", ".join(map(str, ids)))
+        raise NotFoundError(f"topic {topic} does not exist; topics are {listed}")
 
     def topics(self, top: int = 10) -> list:
-        """Every topic with its label, size and top terms.
+        """Every topic (in column order) with its id, label, size and top terms.
 
         Returns
         -------
@@ -182,10 +226,10 @@ class FittedTopics:
         if top < 1:
             raise InputError(f"top={top}: must be at least 1")
         sizes = self.topic_sizes()
-        terms = self.terms
-        return [Topic(z, self.label(z), int(sizes[z]),
-                      [(terms[i], float(self.W_[i, z])) for i in self.top_term_indices(z, top)])
-                for z in range(self.n_topics)]
+        terms, labels = self.terms, self.labels()
+        return [Topic(topic, labels[z], int(sizes[z]),
+                      [(terms[i], float(self.W_[i, z])) for i in top_rows(self.W_[:, z], top)])
+                for z, topic in enumerate(self.topic_ids)]
 
 
 def _gram(W):

@@ -116,6 +116,9 @@ def model_contents(model) -> tuple:
         "documents": {"ids": list(model.document_ids_), "snippets": list(model.snippets_),
                       "meta": list(model.document_meta_)},
     }
+    ids, k = model.topic_ids, int(model.n_topics)
+    if ids != list(range(k)) or model.next_topic_id != k:   # merged or split topics
+        meta.update(topic_ids=ids, next_topic_id=model.next_topic_id)
     arrays = {"W": model.W_, "H": model.H_,
               "V_data": V.data, "V_indices": V.indices, "V_indptr": V.indptr,
               "V_shape": np.asarray(V.shape, dtype=np.int64)}

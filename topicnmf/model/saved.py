@@ -46,6 +46,8 @@ class SavedModel:
     mask: object               # ndarray of bool, or None
     vectorizer: object         # topicnmf.text.vectorize.Vectorizer, or None in matrix mode
     labels: list
+    topic_ids: list            # id of each topic (column of W)
+    next_topic_id: int
     ids: list
     snippets: list
     doc_meta: list
@@ -204,7 +206,10 @@ def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
                                "refit the model") from None
     error = fields["error"]
     return SavedModel(mode=fields["mode"], params=fields["params"], W=W, H=H, V=V, mask=mask,
-                      vectorizer=vectorizer, labels=labels, ids=list(fields["ids"]),
+                      vectorizer=vectorizer, labels=labels,
+                      topic_ids=fields["topic_ids"] or list(range(W.shape[1])),
+                      next_topic_id=fields["next_topic_id"],
+                      ids=list(fields["ids"]),
                       snippets=list(fields["snippets"]), doc_meta=list(fields["doc_meta"]),
                       items=fields.get("items"), n_iter=fields["n_iter"],
                       reconstruction_err=float("nan") if error is None else float(error),

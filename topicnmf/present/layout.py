@@ -1,40 +1,18 @@
-"""What the pictures of a model show, computed with numpy: topic similarities, a 2-D map of
-topics by classical MDS, a 2-D map of documents by t-SNE, and topic shares by month.
+"""Where the pictures of a model put things, computed with numpy: a 2-D map of topics by
+classical MDS on their similarities, and a 2-D map of documents by t-SNE.
 
 :mod:`topicnmf.present.plots` draws them; the HTML report (``topicnmf.present.report``) uses
-them too. Orientation as everywhere: ``W`` terms × k, ``H`` k × documents.
+them too. Topic similarities come from :mod:`topicnmf.queries.hierarchy`, shares over time from
+:mod:`topicnmf.queries.trends`. Orientation as everywhere: ``W`` terms × k, ``H`` k × documents.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 
 from ..factor import projection
 from .. import validate
-
-_DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})(?:\D|$)")
-
-
-def topic_similarity(W) -> np.ndarray:
-    """Cosine similarity of the topics' term weights, shape (k, k), 1 on the diagonal.
-
-    Parameters
-    ----------
-    W : ndarray of shape (n_terms, k)
-
-    Examples
-    --------
-    >>> topic_similarity(np.array([[1.0, 0.0], [1.0, 1.0]])).round(3).tolist()
-    [[1.0, 0.707], [0.707, 1.0]]
-    """
-    W = np.asarray(W, dtype=np.float64)
-    norms = np.linalg.norm(W, axis=0)
-    unit = W / np.where(norms > 0, norms, 1.0)
-    S = np.clip(unit.T @ unit, 0.0, 1.0)
-    np.fill_diagonal(S, 1.0)
-    return S
+from ..queries.hierarchy import topic_similarity
 
 
 def _fix_signs(X) -> np.ndarray:
@@ -95,48 +73,3 @@ def document_map_layout(H, max_documents=2000, random_state=0):
         U, s, _ = np.linalg.svd(centred, full_matrices=False)
         xy = np.pad(_fix_signs(U[:, :2]) * s[:2], ((0, 0), (0, max(0, 2 - s[:2].size))))
     return indices, xy
-
-
-def month_of(value):
-    """``'YYYY-MM'`` from an ISO-like date (``2024-03-09``, ``2024/3``, ...), else None."""
-    match = _DATE.match(str(value)) if value is not None else None
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return f"{match.group(1)}-{int(match.group(2)):02d}"
-
-
-def monthly_shares(H, dates):
-    """Average topic shares of the documents of each month.
-
-    Parameters
-    ----------
-    H : ndarray of shape (k, n_documents)
-    dates : sequence of str or None, length n_documents
-        Unparseable or missing dates are skipped.
-
-    Returns
-    -------
-    months : list of str
-        ``'YYYY-MM'``, ascending, only months that have documents.
-    shares : ndarray of shape (n_months, k)
-        Rows sum to 1 (or 0 for a month whose documents are all unassigned).
-    counts : ndarray of int of shape (n_months,)
-    """
-    S = projection.shares(H)
-    keys = [month_of(d) for d in dates]
-    months = sorted({m for m in keys if m is not None})
-    row = {m: i for i, m in enumerate(months)}
-    shares = np.zeros((len(months), S.shape[0]))
-    counts = np.zeros(len(months), dtype=int)
-    for j, m in enumerate(keys):
-        if m is not None:
-            shares[row[m]] += S[:, j]
-            counts[row[m]] += 1
-    sums = shares.sum(axis=1, keepdims=True)
-    return months, np.divide(shares, sums, out=np.zeros_like(shares), where=sums > 0), counts
-
-
-def document_dates(model) -> list:
-    """The ``date`` metadata of each training document (None where missing)."""
-    meta = getattr(model, "document_meta_", None) or [{}] * model.n_documents
-    return [m.get("date") if isinstance(m, dict) else None for m in meta]

@@ -14,8 +14,9 @@ import io
 import numpy as np
 
 from ..errors import InputError
-from .layout import (document_dates, document_map_layout, monthly_shares, topic_map_layout,
-                     topic_similarity)
+from ..queries.hierarchy import topic_similarity
+from ..queries.trends import document_dates, period_shares
+from .layout import document_map_layout, topic_map_layout
 
 KINDS = ("terms", "map", "documents", "heatmap", "shares")
 FORMATS = ("png", "svg")
@@ -46,7 +47,9 @@ def plain(text, limit=40) -> str:
     return text.replace("$", r"\$")
 
 
-def _figure(width, height):
+def new_figure(width, height):
+    """An empty matplotlib Figure (constrained layout, Agg canvas, no pyplot); draw it inside
+    :func:`style`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -70,8 +73,8 @@ def _bars(ax, terms, weights, color, title, xlabel):
 
 def terms_figure(terms, weights, *, color="#4c72b0", title=None, xlabel="weight in topic"):
     """Horizontal bars of one topic's top terms, largest on top."""
-    with _rc():
-        fig = _figure(4.6, 0.6 + 0.24 * max(len(terms), 1))
+    with style():
+        fig = new_figure(4.6, 0.6 + 0.24 * max(len(terms), 1))
         _bars(fig.add_subplot(), terms, weights, color, title, xlabel)
     return fig
 
@@ -80,25 +83,32 @@ def terms_grid_figure(topics, colors, *, columns=3, xlabel="weight in topic"):
     """Small bar charts of every topic; ``topics`` is a list of ``(title, terms, weights)``."""
     rows = -(-len(topics) // columns)
     top = max((len(t[1]) for t in topics), default=1)
-    with _rc():
-        fig = _figure(3.6 * columns, rows * (0.8 + 0.2 * top))
+    with style():
+        fig = new_figure(3.6 * columns, rows * (0.8 + 0.2 * top))
         for i, (title, terms, weights) in enumerate(topics):
             _bars(fig.add_subplot(rows, columns, i + 1), terms, weights, colors[i], title, xlabel)
     return fig
 
 
-def topic_map_figure(xy, sizes, labels, colors, *, what="topics"):
-    """Topics as numbered bubbles at ``xy`` (k × 2), area ∝ ``sizes``; labels in a legend."""
+def numbers(ids, k) -> list:
+    """The topic ids to print for ``k`` topics: ``ids``, or ``0..k-1`` when None."""
+    return list(range(k)) if ids is None else list(ids)
+
+
+def topic_map_figure(xy, sizes, labels, colors, *, what="topics", ids=None):
+    """Topics as bubbles at ``xy`` (k × 2) numbered by their ``ids``, area ∝ ``sizes``;
+    labels in a legend."""
     sizes = np.asarray(sizes, dtype=np.float64)
     k = len(sizes)
+    ids = numbers(ids, k)
     area = 150 + 2300 * min(1.0, 12 / max(k, 1)) * sizes / max(sizes.max(initial=0), 1)
-    with _rc():
-        fig = _figure(8.0, max(5.0, 0.15 * k))     # room for one legend line per topic
+    with style():
+        fig = new_figure(8.0, max(5.0, 0.15 * k))     # room for one legend line per topic
         ax = fig.add_subplot()
         for z, (x, y) in enumerate(xy):
             ax.scatter([x], [y], s=area[z], color=colors[z], alpha=0.6, edgecolors="#333333",
-                       linewidths=0.6, label=f"{z} {plain(labels[z], 30)}")
-            ax.annotate(str(z), (x, y), ha="center", va="center", fontsize=9, weight="bold")
+                       linewidths=0.6, label=f"{ids[z]} {plain(labels[z], 30)}")
+            ax.annotate(str(ids[z]), (x, y), ha="center", va="center", fontsize=9, weight="bold")
         legend = fig.legend(loc="outside right upper", fontsize=8, frameon=False)
         for handle in legend.legend_handles:
             handle.set_sizes([40])
@@ -106,17 +116,19 @@ def topic_map_figure(xy, sizes, labels, colors, *, what="topics"):
     return fig
 
 
-def document_map_figure(xy, dominant, colors, *, what="documents", topic="topic"):
-    """Documents as dots at ``xy`` (n × 2), coloured by their dominant topic."""
+def document_map_figure(xy, dominant, colors, *, what="documents", topic="topic", ids=None):
+    """Documents as dots at ``xy`` (n × 2), coloured by their dominant topic (a column)."""
     dominant = np.asarray(dominant)
-    with _rc():
-        fig = _figure(6.4, 5.0)
+    ids = numbers(ids, len(colors))
+    with style():
+        fig = new_figure(6.4, 5.0)
         ax = fig.add_subplot()
         ax.scatter(xy[:, 0], xy[:, 1], s=6, c=[colors[z] for z in dominant], linewidths=0,
                    alpha=0.8, rasterized=True)
         for z in np.unique(dominant):   # topic numbers at the middle of their documents
             cx, cy = np.median(xy[dominant == z], axis=0)
-            ax.annotate(str(z), (cx, cy), ha="center", va="center", fontsize=9, weight="bold",
+            ax.annotate(str(ids[z]), (cx, cy), ha="center", va="center", fontsize=9,
+                        weight="bold",
                         bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colors[z],
                               "alpha": 0.85})
         _map_axes(ax, xy, f"Map of {what} ({len(xy)} shown, colour = main {topic})")
@@ -133,18 +145,19 @@ def _map_axes(ax, xy, title):
         spine.set_visible(False)
 
 
-def heatmap_figure(S, labels, *, what="topics"):
+def heatmap_figure(S, labels, *, what="topics", ids=None):
     """Topic × topic similarity as colours; the (trivial) diagonal is left blank."""
     S = np.array(S, dtype=np.float64)
     k = S.shape[0]
     np.fill_diagonal(S, np.nan)
-    names = [f"{z} {plain(labels[z], 24)}" for z in range(k)]
+    ids = numbers(ids, k)
+    names = [f"{ids[z]} {plain(labels[z], 24)}" for z in range(k)]
     side = min(3.0 + 0.32 * k, 14.0)
-    with _rc():
-        fig = _figure(side + 2.4, side)
+    with style():
+        fig = new_figure(side + 2.4, side)
         ax = fig.add_subplot()
         image = ax.imshow(S, cmap="viridis", vmin=0.0, vmax=max(np.nanmax(S, initial=0), 1e-9))
-        ax.set_xticks(range(k), [str(z) for z in range(k)], fontsize=7)
+        ax.set_xticks(range(k), [str(i) for i in ids], fontsize=7)
         ax.set_yticks(range(k), names, fontsize=7)
         if k <= 15:
             for i in range(k):
@@ -157,14 +170,15 @@ def heatmap_figure(S, labels, *, what="topics"):
     return fig
 
 
-def shares_figure(months, shares, labels, colors, *, what="topic"):
+def shares_figure(months, shares, labels, colors, *, what="topic", ids=None):
     """Stacked areas: the share of each topic in the documents of each month."""
     x = np.arange(len(months))
-    with _rc():
-        fig = _figure(8.0, 4.2)
+    ids = numbers(ids, len(labels))
+    with style():
+        fig = new_figure(8.0, 4.2)
         ax = fig.add_subplot()
         ax.stackplot(x, np.asarray(shares).T, colors=colors,
-                     labels=[f"{z} {plain(labels[z], 24)}" for z in range(len(labels))])
+                     labels=[f"{ids[z]} {plain(labels[z], 24)}" for z in range(len(labels))])
         step = max(1, len(months) // 12)
         ax.set_xticks(x[::step], months[::step], rotation=45, ha="right", fontsize=7)
         ax.set_ylim(0, 1)
@@ -189,8 +203,8 @@ def choose_k_figure(choice):
               ("diversity", "diversity (higher is better)"),
               ("stability", "stability (higher is better)"),
               ("error", "relative error (keeps falling)")]
-    with _rc():
-        fig = _figure(9, 5.2)
+    with style():
+        fig = new_figure(9, 5.2)
         axes = fig.subplots(2, 2, sharex=True).ravel()
         for ax, (field, title) in zip(axes, panels):
             ax.plot(ks, [getattr(s, field) for s in choice.scores], marker="o", ms=4,
@@ -212,7 +226,8 @@ def choose_k_figure(choice):
     return fig
 
 
-def _rc():
+def style():
+    """The rc settings every figure is drawn with (fonts, deterministic SVG ids), as a context."""
     import matplotlib
 
     return matplotlib.rc_context(_RC)
@@ -224,7 +239,7 @@ def figure_bytes(fig, image_format="svg") -> bytes:
         raise InputError(f"image_format={image_format!r}: choose one of {', '.join(FORMATS)}")
     metadata = {"Date": None} if image_format == "svg" else {"Software": None}
     buf = io.BytesIO()
-    with _rc():
+    with style():
         fig.savefig(buf, format=image_format, metadata=metadata,
                     dpi=PNG_DPI if image_format == "png" else 72)
     return buf.getvalue()
@@ -260,37 +275,33 @@ def plot(model, kind, *, topic=None, top=10, image_format="png", max_map_documen
     if kind not in KINDS:
         raise InputError(f"kind={kind!r}: choose one of {', '.join(KINDS)}")
     words = wording(model)
-    labels = [model.label(z) for z in range(model.n_topics)]
+    labels, ids = model.labels(), model.topic_ids
     colors = topic_colors(model.n_topics)
     if kind == "terms":
-        chosen = model.topics(top) if topic is None else [model.topics(top)[_topic(model, topic)]]
+        z = None if topic is None else model.check_topic(topic)
+        chosen = model.topics(top) if z is None else [model.topics(top)[z]]
         panels = [(f"{t.topic} {t.label}", [w[0] for w in t.terms], [w[1] for w in t.terms])
                   for t in chosen]
         xlabel = f"weight in {words['topic']}"
         fig = (terms_grid_figure(panels, colors, xlabel=xlabel) if topic is None else
-               terms_figure(panels[0][1], panels[0][2], color=colors[topic], title=panels[0][0],
+               terms_figure(panels[0][1], panels[0][2], color=colors[z], title=panels[0][0],
                             xlabel=xlabel))
     elif kind == "map":
         fig = topic_map_figure(topic_map_layout(model.W_), model.topic_sizes(), labels, colors,
-                               what=words["topics"])
+                               what=words["topics"], ids=ids)
     elif kind == "documents":
         indices, xy = document_map_layout(model.H_, max_map_documents, random_state)
         fig = document_map_figure(xy, model.dominant_topics()[indices], colors,
-                                  what=words["documents"], topic=words["topic"])
+                                  what=words["documents"], topic=words["topic"], ids=ids)
     elif kind == "heatmap":
-        fig = heatmap_figure(topic_similarity(model.W_), labels, what=words["topics"])
+        fig = heatmap_figure(topic_similarity(model.W_), labels, what=words["topics"], ids=ids)
     else:
-        months, shares, _ = monthly_shares(model.H_, document_dates(model))
+        months, shares, _ = period_shares(model.H_, document_dates(model))
         if not months:
             raise InputError("the model's documents have no dates; fit with --date-column "
                              "to plot shares over time")
-        fig = shares_figure(months, shares, labels, colors, what=words["topic"])
+        fig = shares_figure(months, shares, labels, colors, what=words["topic"], ids=ids)
     return figure_bytes(fig, image_format)
-
-
-def _topic(model, topic):
-    model.check_topic(topic)
-    return int(topic)
 
 
 WORDS = {

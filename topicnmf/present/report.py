@@ -20,9 +20,11 @@ from importlib import resources
 import numpy as np
 
 from ..factor import projection
-from . import layout, plots
+from . import charts, layout, plots
 from .. import validate
 from ..errors import InputError
+from ..queries.hierarchy import hierarchy, topic_similarity
+from ..queries.trends import PERIODS, document_dates, period_shares, trends
 from ..reconstruction.ranking import top_n
 
 IMAGE_FORMATS = ("svg", "png")
@@ -36,14 +38,14 @@ MAX_MEMBERSHIP_ROWS = 1000
 class TopicSection:
     """What the report says about one topic (segment)."""
 
-    topic: int
+    topic: int             # its id
     label: str
     size: int              # documents whose dominant topic it is
     share: float           # fraction of all membership weight (sum of H[z] / sum of H)
     coherence: float | None
     terms: list            # (term, weight), best first
     documents: list        # (document id, snippet, share of the document), most typical first
-    similar: list          # (topic, label, cosine of term weights), most similar first
+    similar: list          # (topic id, label, cosine of term weights), most similar first
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class Report:
     document_map_topics: np.ndarray  # (n_shown,) dominant topic of each shown document
     months: list                   # 'YYYY-MM', empty when documents have no dates
     month_shares: np.ndarray       # (n_months, k)
-    memberships: list | None       # matrix mode: (id, [(topic, share), ...]) per person
+    trends: object                 # queries.trends.Trends, None without enough dated periods
+    tree: object                   # queries.hierarchy.TopicTree
+    memberships: list | None       # matrix mode: (id, [(column, share), ...]) per person
 
 
 def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=2000,
@@ -102,20 +106,20 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     ids = list(model.document_ids_)
     snippets = list(getattr(model, "snippets_", None) or [""] * len(ids))
     coherence, diversity = quality_figures(model)
-    S = layout.topic_similarity(W)
+    S = topic_similarity(W)
     mass = H.sum(axis=1) / max(H.sum(), np.finfo(float).tiny)
+    topic_ids, labels = model.topic_ids, model.labels()
     sections = []
-    for t in model.topics(top):
-        z = t.topic
+    for z, t in enumerate(model.topics(top)):
         docs = top_n(H[z], documents, exclude=H[z] <= 0)
         near = top_n(S[z], min(similar, k - 1), exclude=[z])
         sections.append(TopicSection(
             z, t.label, t.size, float(mass[z]),
             None if coherence is None else float(coherence[z]), t.terms,
             [(ids[j], snippets[j], float(shares[z, j])) for j in docs],
-            [(int(y), model.label(int(y)), float(S[z, y])) for y in near]))
+            [(topic_ids[y], labels[y], float(S[z, y])) for y in near]))
     shown, xy = layout.document_map_layout(H, max_map_documents, random_state)
-    months, month_shares, _ = layout.monthly_shares(H, layout.document_dates(model))
+    months, month_shares, _ = period_shares(H, document_dates(model))
     return Report(
         title=title or f"{k} {words['topics']} in {len(ids):,} {words['documents']}",
         n_documents=len(ids), words=words, overview=_overview(model, words, totals),
@@ -123,9 +127,25 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
         diversity=diversity, topics=sections, colors=plots.topic_colors(k), similarity=S,
         topic_map=layout.topic_map_layout(W), document_map=xy,
         document_map_topics=model.dominant_topics()[shown], months=months,
-        month_shares=month_shares,
+        month_shares=month_shares, trends=dated_trends(model) if months else None,
+        tree=hierarchy(model),
         memberships=_memberships(ids, shares) if getattr(model, "mode_", "text") == "matrix"
         else None)
+
+
+def dated_trends(model, max_periods=60):
+    """The model's trends by the shortest period (month, quarter, year) that has enough dated
+    documents to be tested and at most ``max_periods`` periods (else the longest period that
+    can be tested); None if none can."""
+    found = None
+    for period in PERIODS:
+        try:
+            found = trends(model, period=period)
+        except InputError:
+            continue
+        if len(found.periods) <= max_periods:
+            break
+    return found
 
 
 def _overview(model, words, totals) -> list:
@@ -179,25 +199,28 @@ def render_html(report: Report, *, images="svg") -> str:
     _check_images(images)
     w = report.words
     figures = _Figures(images)
-    labels = [t.label for t in report.topics]
+    labels, ids = [t.label for t in report.topics], [t.topic for t in report.topics]
     parts = [_header(report), _overview_html(report)]
     parts.append(_panel("maps", "Maps", "".join([
         figures.add(plots.topic_map_figure(report.topic_map, [t.size for t in report.topics],
-                                           labels, report.colors, what=w["topics"]),
+                                           labels, report.colors, what=w["topics"], ids=ids),
                     f"Map of {w['topics']} by similarity"),
         figures.add(plots.document_map_figure(report.document_map, report.document_map_topics,
                                               report.colors, what=w["documents"],
-                                              topic=w["topic"]),
+                                              topic=w["topic"], ids=ids),
                     f"Map of {w['documents']} coloured by main {w['topic']}")
         if len(report.document_map) else ""]), "grid2"))
     parts.append(_panel("similarity", "Similarity", figures.add(
-        plots.heatmap_figure(report.similarity, labels, what=w["topics"]),
+        plots.heatmap_figure(report.similarity, labels, what=w["topics"], ids=ids),
         f"{w['topic'].capitalize()} × {w['topic']} similarity heatmap")))
+    parts.append(_panel("hierarchy", "How they group", figures.add(
+        charts.dendrogram_figure(report.tree, what=w["topics"]),
+        f"Dendrogram of the {w['topics']}")))
     if report.months:
         parts.append(_panel("time", "Over time", figures.add(
             plots.shares_figure(report.months, report.month_shares, labels, report.colors,
-                                what=w["topic"]),
-            f"{w['topic'].capitalize()} shares by month")))
+                                what=w["topic"], ids=ids),
+            f"{w['topic'].capitalize()} shares by month") + _trends_html(report, figures)))
     parts.append(_topics_html(report, figures))
     if report.memberships is not None:
         parts.append(_memberships_html(report))
@@ -277,8 +300,8 @@ def _panel(anchor, heading, content, cls="") -> str:
 def _header(report) -> str:
     w = report.words
     chips = "".join(f'<a class="chip" href="#topic-{t.topic}" style="border-color:'
-                    f'{report.colors[t.topic]}">{t.topic} · {_e(t.label)}</a>'
-                    for t in report.topics)
+                    f'{report.colors[z]}">{t.topic} · {_e(t.label)}</a>'
+                    for z, t in enumerate(report.topics))
     return (f"<header><h1>{_e(report.title)}</h1><nav aria-label=\"{_e(w['topics'])}\">"
             f"{chips}</nav></header>")
 
@@ -303,7 +326,7 @@ def _topics_html(report, figures) -> str:
     w = report.words
     n_docs = max(report.n_documents, 1)
     articles = []
-    for t in report.topics:
+    for z, t in enumerate(report.topics):
         words = " ".join([t.label] + [term for term, _ in t.terms] + [d[0] for d in t.documents])
         meta = (f"{t.size:,} {w['documents']} ({t.size / n_docs:.1%}) mainly about it · "
                 f"{t.share:.1%} of all membership weight")
@@ -314,11 +337,11 @@ def _topics_html(report, figures) -> str:
         near = "".join(f'<li><a href="#topic-{y}">{y} · {_e(label)}</a> '
                        f'<span class="num">{cos:.2f}</span></li>' for y, label, cos in t.similar)
         chart = figures.add(plots.terms_figure(
-            [term for term, _ in t.terms], [wt for _, wt in t.terms], color=report.colors[t.topic],
+            [term for term, _ in t.terms], [wt for _, wt in t.terms], color=report.colors[z],
             xlabel=f"weight in {w['topic']}"), f"Top {w['terms']} of {w['topic']} {t.topic}")
         articles.append(
             f'<article class="topic" id="topic-{t.topic}" data-search="{_e(words.lower())}">'
-            f'<h3><span class="swatch" style="background:{report.colors[t.topic]}"></span>'
+            f'<h3><span class="swatch" style="background:{report.colors[z]}"></span>'
             f"{_e(w['topic'].capitalize())} {t.topic} · {_e(t.label)}</h3>"
             f'<p class="meta">{_e(meta)}</p><div class="grid2">{chart}<div>'
             f"<h4>Most typical {_e(w['documents'])}</h4><table class=\"docs\"><thead><tr>"
@@ -337,12 +360,32 @@ def _topics_html(report, figures) -> str:
 def _memberships_html(report) -> str:
     w = report.words
     rows = "".join(f'<tr><td class="id">{_e(i)}</td><td>'
-                   + ", ".join(f"{z} · {_e(report.topics[z].label)} ({s:.0%})" for z, s in best)
+                   + ", ".join(f"{report.topics[z].topic} · {_e(report.topics[z].label)} "
+                               f"({s:.0%})" for z, s in best)
                    + "</td></tr>" for i, best in report.memberships)
     return (f'<section id="memberships" class="panel"><h2>Memberships of '
             f"{_e(w['documents'])}</h2><table class=\"docs\"><thead><tr><th>{_e(w['document'])}"
             f"</th><th>main {_e(w['topics'])} (share)</th></tr></thead><tbody>{rows}</tbody>"
             f"</table></section>")
+
+
+def _trends_html(report, figures) -> str:
+    """The trends figure and the rising and falling topics, or a note why there is none."""
+    w, result = report.words, report.trends
+    if result is None:
+        return (f'<p class="meta">Too few dated {_e(w["documents"])} per period to test for '
+                "trends (5 periods of 5 documents are needed).</p>")
+    moving = result.rising + result.falling
+    rows = "".join(f'<tr class="{t.direction}"><td>{charts.ARROWS[t.direction]} {t.direction}'
+                   f'</td><td><a href="#topic-{t.topic}">{t.topic} · {_e(t.label)}</a></td>'
+                   f'<td class="num">{t.slope * 100:+.2f}</td><td class="num">{t.mean:.1%}'
+                   f'</td><td class="num">{t.q_value:.2g}</td></tr>' for t in moving)
+    table = (f'<table class="trends"><thead><tr><th></th><th>{_e(w["topic"])}</th>'
+             f'<th class="num">points per {result.period}</th><th class="num">mean share</th>'
+             f'<th class="num">q</th></tr></thead><tbody>{rows}</tbody></table>' if moving else
+             f'<p class="meta">No {_e(w["topic"])} rises or falls beyond chance.</p>')
+    return figures.add(charts.trends_figure(result, what=w["topic"]),
+                       f"{w['topic'].capitalize()} trends per {result.period}") + table
 
 
 def _script_hash() -> str:

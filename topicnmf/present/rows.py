@@ -61,6 +61,9 @@ COLUMNS = {
     "queries.target.TargetRow": [
         ("rank", "rank", _value), ("doc_id", "doc_id", _value), ("score", "score", _value),
         ("status", "status", _value), ("drivers", "drivers", _pairs("topic", "part", "; ", 2))],
+    "queries.trends.TopicTrend": [
+        (name, name, _value) for name in ("topic", "label", "direction", "slope", "change",
+                                          "t", "p_value", "q_value", "mean")],
 }
 
 
@@ -81,11 +84,18 @@ def rows(result, nested: bool = False) -> list:
 
     ``Recommendations`` gives its items; an ``Evaluation`` one row per topic and then an
     ``all`` row with the overall scores; a ``KChoice`` one row per k, marking the recommended
-    one (its rows are flat numbers, the same nested or not).
+    one (its rows are flat numbers, the same nested or not); ``Trends`` one row per topic,
+    largest rise first and steepest fall last; a ``TopicTree`` its root as nested objects
+    (``nested``), else one row per node, depth first, indented.
     """
     name = _type_name(result)
     if name == "queries.recommend.Recommendations":
         return rows(result.items, nested)
+    if name == "queries.trends.Trends":
+        return rows(sorted(result.topics, key=lambda t: (-t.slope, t.topic)), nested)
+    if name == "queries.hierarchy.TopicTree":
+        return [result.root] if nested else [_tree_row(depth, node)
+                                             for depth, node in result.nodes()]
     if name == "quality.choose.Evaluation":
         overall = {"topic": "all", "label": "overall", "size": result.n_documents,
                    "coherence": result.coherence, "diversity": result.diversity,
@@ -96,6 +106,16 @@ def rows(result, nested: bool = False) -> list:
         return [{**asdict(score), "recommended": score.k == result.k}
                 for score in result.scores]
     return [row(item, nested) for item in result]
+
+
+def _tree_row(depth, node) -> dict:
+    leaf = "topic" in node
+    name = (f"{node['topic']} {node['label']}" if leaf else
+            f"{len(node['topics'])} topics, similarity {node['similarity']:.2f}")
+    return {"node": "  " * depth + name, "topic": node["topic"] if leaf else None,
+            "size": node["size"] if leaf else None,
+            "distance": None if leaf else node["distance"],
+            "topics": "" if leaf else ", ".join(map(str, node["topics"]))}
 
 
 def _type_name(result) -> str:

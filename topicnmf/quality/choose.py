@@ -162,11 +162,11 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
         keys = [(model.n_topics, r) for r in range(runs)]
         done = run_fits(setup, keys, jobs, progress, "stability runs")
         stability = topic_stability(reference, [done[key][0] for key in keys])
-    sizes = model.topic_sizes()
-    topics = [TopicQuality(z, model.label(z), int(sizes[z]), float(coherence[z]),
+    sizes, labels = model.topic_sizes(), model.labels()
+    topics = [TopicQuality(topic, labels[z], int(sizes[z]), float(coherence[z]),
                            float(uniqueness[z]), None if stability is None else
                            float(stability[z]), [model.terms[i] for i in reference[z]])
-              for z in range(model.n_topics)]
+              for z, topic in enumerate(model.topic_ids)]
     return Evaluation(topics, float(coherence.mean()), float(uniqueness.mean()),
                       None if stability is None else float(stability.mean()),
                       _relative(model.reconstruction_err_, V),

@@ -140,12 +140,13 @@ def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
     found = similar_documents(of_model(model), lexical_index_of(model), query, top,
                               blend=blend)
     mine = _shares(h)
+    topic_ids = model.topic_ids
     out = []
     for r, (i, score, lat, lex) in enumerate(zip(found.indices, found.score, found.latent,
                                                  found.lexical)):
         theirs = _shares(model.H_[:, i])
         both = np.minimum(mine, theirs)
-        shared = [(int(z), float(both[z])) for z in np.lexsort((np.arange(both.size), -both))
+        shared = [(topic_ids[z], float(both[z])) for z in np.lexsort((np.arange(both.size), -both))
                   if mine[z] >= threshold and theirs[z] >= threshold]
         out.append(SimilarDocument(r + 1, model.document_ids_[i], float(score), float(lat),
                                    float(lex), shared, model.snippets_[i]))

@@ -83,7 +83,7 @@ def segments(model, *, threshold=DEFAULT_THRESHOLD, by="document", top=5):
     top = validate.integer(top, "top", 1)
     S = model.memberships()                          # k × n shares
     dominant = model.dominant_topics()
-    labels = [model.label(z) for z in range(model.n_topics)]
+    labels, topic_ids = model.labels(), model.topic_ids
     if by == "topic":
         return _by_topic(model, S, dominant, labels, threshold, top)
     if by != "document":
@@ -92,9 +92,11 @@ def segments(model, *, threshold=DEFAULT_THRESHOLD, by="document", top=5):
     for j, doc_id in enumerate(model.document_ids_):
         col = S[:, j]
         order = np.lexsort((np.arange(col.size), -col))
-        above = [(int(z), float(col[z])) for z in order if col[z] >= threshold and col[z] > 0]
+        above = [(topic_ids[z], float(col[z])) for z in order
+                 if col[z] >= threshold and col[z] > 0]
         d = int(dominant[j])
-        out.append(DocumentSegments(doc_id, d, labels[d] if d >= 0 else "",
+        out.append(DocumentSegments(doc_id, topic_ids[d] if d >= 0 else -1,
+                                    labels[d] if d >= 0 else "",
                                     float(col[d]) if d >= 0 else 0.0, above,
                                     [float(s) for s in col]))
     return out
@@ -104,10 +106,10 @@ def _by_topic(model, S, dominant, labels, threshold, top):
     H = model.H_
     ids = model.document_ids_
     out = []
-    for z in range(model.n_topics):
+    for z, topic in enumerate(model.topic_ids):
         order = np.lexsort((np.arange(S.shape[1]), -H[z], -S[z]))
         typical = [(ids[j], float(S[z, j])) for j in order[:top] if S[z, j] > 0]
-        out.append(TopicSegment(z, labels[z], int(np.sum(dominant == z)),
+        out.append(TopicSegment(topic, labels[z], int(np.sum(dominant == z)),
                                 int(np.sum((S[z] >= threshold) & (S[z] > 0))), typical))
     return out
 
@@ -154,5 +156,6 @@ def term_topics(model, term, *, top=None):
     order = [int(z) for z in np.lexsort((np.arange(row.size), -row)) if row[z] > 0]
     if top is not None:
         order = order[:validate.integer(top, "top", 1)]
-    name = model.terms[t]
-    return [TermTopic(name, z, model.label(z), float(share[z]), float(row[z])) for z in order]
+    name, labels, topic_ids = model.terms[t], model.labels(), model.topic_ids
+    return [TermTopic(name, topic_ids[z], labels[z], float(share[z]), float(row[z]))
+            for z in order]

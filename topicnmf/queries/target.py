@@ -70,24 +70,25 @@ def target(model, *, term=None, topic=None, budget=50, prospects_only=False):
         scores = of_model(model).row(t)
         existing = model.observed_in_term(t)
     else:
-        model.check_topic(topic)
+        z = model.check_topic(topic)
         weights = None
-        scores = model.H_[int(topic)]
-        existing = model.dominant_topics() == int(topic)
+        scores = model.H_[z]
+        existing = model.dominant_topics() == z
     idx = top_n(scores, budget, exclude=existing if prospects_only else None)
     out = []
     for r, j in enumerate(idx):
         part = model.H_[:, j] * weights if weights is not None else model.H_[:, j]
         out.append(TargetRow(r + 1, model.document_ids_[j], float(scores[j]),
-                             "existing" if existing[j] else "prospect", _drivers(part)))
+                             "existing" if existing[j] else "prospect",
+                             _drivers(part, model.topic_ids)))
     return out
 
 
-def _drivers(part):
+def _drivers(part, topic_ids):
     """Topics with the largest part of a score, as ``(topic, fraction)``."""
     total = part.sum()
     if total <= 0:
         return []
     frac = part / total
     order = np.lexsort((np.arange(frac.size), -frac))[:MAX_DRIVERS]
-    return [(int(z), float(frac[z])) for z in order if frac[z] >= MIN_DRIVER_SHARE]
+    return [(topic_ids[z], float(frac[z])) for z in order if frac[z] >= MIN_DRIVER_SHARE]

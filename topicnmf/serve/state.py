@@ -29,7 +29,8 @@ from collections import deque
 from ..errors import InputError, ModelFormatError
 from ..model.estimator import TopicModel
 from ..model.saved import MODEL_JSON, read_labels
-from ..present.layout import document_dates, monthly_shares, topic_similarity
+from ..queries.hierarchy import topic_similarity
+from ..queries.trends import document_dates, period_shares
 from ..queries.recommend import similar
 from ..tagging.tagger import RowMaker, Tagger
 
@@ -145,7 +146,7 @@ class Loaded:
     batcher : Batcher or None
         None for a matrix-mode model (nothing to assign).
     similarity : ndarray of shape (k, k)
-        Cosine of the topics' term weights (:func:`topicnmf.present.layout.topic_similarity`).
+        Cosine of the topics' term weights (:func:`topicnmf.queries.hierarchy.topic_similarity`).
     sizes : ndarray of shape (k,)
     months : list of str
         ``YYYY-MM`` of the documents' dates (empty without dates); ``month_shares`` (months × k).
@@ -162,7 +163,7 @@ class Loaded:
                                                                  batch_records)
         self.similarity = topic_similarity(model.W_)
         self.sizes = model.topic_sizes()
-        self.months, self.month_shares, _ = monthly_shares(model.H_, document_dates(model))
+        self.months, self.month_shares, _ = period_shares(model.H_, document_dates(model))
         self.k, self.n_documents = model.n_topics, model.n_documents
 
     def warm_up(self):

@@ -117,9 +117,10 @@ class Tagger:
         ranked = np.take_along_axis(shares, order, axis=0)
         listed = ((ranked >= s.threshold) & (ranked > 0)).sum(axis=0).tolist()
         terms = self._pruned.recommend(recon, H, X.tocsr())
+        topic_ids = np.asarray(self.model.topic_ids)
         out = []
         for doc_id, topics, values, count, error, recommended in zip(
-                ids, order.T.tolist(), ranked.T.tolist(), listed, errors, terms):
+                ids, topic_ids[order].T.tolist(), ranked.T.tolist(), listed, errors, terms):
             top = values[0]
             out.append({"id": doc_id, "topic": topics[0] if top > 0 else None,
                         "share": round(top, FLOAT_DIGITS),
@@ -199,9 +200,10 @@ class RowMaker:
     """
 
     def __init__(self, model):
-        self.labels = [model.label(z) for z in range(model.n_topics)]
+        self.labels = dict(zip(model.topic_ids, model.labels()))     # topic id -> label
         self.terms = model.terms
-        self._label_cells = [csv_text([{"l": label}]).split("\n")[1] for label in self.labels]
+        self._label_cells = {z: csv_text([{"l": label}]).split("\n")[1]
+                             for z, label in self.labels.items()}
 
     def tag_row(self, record) -> dict:
         """A ``tags.jsonl``/``assign`` row: topics with labels, terms as words."""

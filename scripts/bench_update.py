@@ -33,7 +33,8 @@ STEPS = [("2021", "2021", "2022"), ("2022", "2022", "2023"), ("2023+", "2023", "
 
 
 def top_overlap(a, b, z, top=10):
-    """Share of topic ``z``'s top terms in model ``a`` that topic ``z`` of ``b`` also has."""
+    """Share of topic ``z``'s top terms in model ``a`` that topic ``z`` of ``b`` also has
+    (``z`` an id of both)."""
     terms_a = {a.vectorizer_.vocabulary_[i] for i in a.top_term_indices(z, top)}
     terms_b = {b.vectorizer_.vocabulary_[i] for i in b.top_term_indices(z, top)}
     return len(terms_a & terms_b) / top
@@ -82,8 +83,8 @@ def main():
         step, matched = updated.history_[-1], aligned.history_[-1]
         retired = set(matched["retired_topics"])
         overlaps = [top_overlap(updated, aligned, z) if z not in retired else 0.0
-                    for z in range(k)]
-        both = [o for z, o in enumerate(overlaps) if z not in retired]
+                    for z in updated.topic_ids]
+        both = [o for z, o in zip(updated.topic_ids, overlaps) if z not in retired]
         unexplained = f"{step['unexplained_new']:.2f}/{step['unexplained_old']:.2f}"
         print(f"{name:<6} {len(batch):>5} {len(seen):>5} {unexplained:>12} {k_old:>6} "
               f"{step['matched']:>5} "

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from topicnmf import (InputError, TopicModel, align, diff, load_corpus, match_topics,
+from topicnmf import (InputError, TopicModel, align, diff, load_corpus, match_topics, merge,
                       update)
 from topicnmf.cli import main
 from topicnmf.queries.trends import document_dates
@@ -67,11 +67,17 @@ def updated(old_model, from_2021):
 
 
 @pytest.fixture(scope="module")
-def planted(tickets):
-    """Tickets without the games section (1,900 fitted, 300 held out) and the 127 games."""
+def sections(tickets):
+    """The tickets other than games, shuffled, and the 127 games."""
     rest = [d for d in tickets if d.meta["label"] != "games"]
     random.Random(0).shuffle(rest)
-    games = [d for d in tickets if d.meta["label"] == "games"]
+    return rest, [d for d in tickets if d.meta["label"] == "games"]
+
+
+@pytest.fixture(scope="module")
+def planted(sections):
+    """Tickets without the games section (1,900 fitted, 300 held out) and the 127 games."""
+    rest, games = sections
     model = TopicModel(8, random_state=0).fit(rest[:1900])
     return model, rest[1900:2200], games
 
@@ -149,7 +155,8 @@ def test_a_topic_planted_in_the_new_documents_is_found_as_new(planted):
     dominant = updated.dominant_topics()
     sections = {d.id: d.meta["label"] for d in games}
     found = []
-    for z in step["new_topics"]:
+    for topic in step["new_topics"]:
+        z = updated.check_topic(topic)
         members = [updated.document_ids_[j] for j in np.flatnonzero(dominant == z)]
         share = np.mean([sections.get(i) == "games" for i in members])
         found.append((share, [t for t, _ in updated.topics(5)[z].terms]))
@@ -170,8 +177,11 @@ def test_dropping_the_old_documents_is_recorded(planted):
     step = new.history_[-1]
     assert step["keep_documents"] is False and step["documents_kept"] == 0
     assert step["new_topics_asked"] == 2
-    assert sorted(step["new_topics"]) == sorted(set(range(10)) - set(range(8))
-                                                | set(step["retired_topics"]))
+    # retired ids are gone for good; the new topics (2 asked, 1 more per retired) take 8, 9, ...
+    retired, added = step["retired_topics"], step["new_topics"]
+    assert added == list(range(8, 8 + 2 + len(retired)))
+    assert new.topic_ids == sorted(set(range(8)) - set(retired)) + added
+    assert new.next_topic_id == 8 + len(added)
 
 
 def test_update_refuses_bad_input(old_model, before_2021, planted):
@@ -208,19 +218,102 @@ def test_a_refit_from_another_seed_is_matched_topic_for_topic(before_2021):
     assert b.history_ == [] and aligned.history_[-1]["matched"] == 5
 
 
-def test_ids_matched_topics_keep_theirs_the_others_take_the_lowest_free_ones():
-    from topicnmf.evolve.align import Matching, topic_ids
+def test_ids_matched_topics_take_the_references_the_others_fresh_ones():
+    from topicnmf.evolve.align import Matching, aligned_ids
 
     S = np.zeros((5, 4))
-    # reference topics 0 and 3 live on as columns 2 and 0; reference 1, 2 and 4 are retired
-    matching = Matching(S, [(0, 2, 0.9), (3, 0, 0.8)], 0.5)
-    assert topic_ids(matching, 4).tolist() == [3, 1, 0, 2]
-    assert matching.new == [1, 3] and matching.retired == [1, 2, 4]
-    # a matched reference id beyond the new k cannot be kept: it takes a free one, like the rest
-    assert topic_ids(Matching(S, [(4, 1, 0.9)], 0.5), 3).tolist() == [0, 1, 2]
-    assert topic_ids(Matching(S, [(2, 0, 0.9)], 0.5), 3).tolist() == [2, 0, 1]
-    wider = Matching(np.zeros((2, 4)), [(0, 3, 0.9), (1, 0, 0.9)], 0.5)
-    assert topic_ids(wider, 4).tolist() == [1, 2, 3, 0]     # new topics appended after 0, 1
+    # reference columns 0 and 3 (ids 0 and 5) live on as columns 2 and 0; ids 1, 2 and 9 are
+    # retired; ids up to 11 were given before (next_topic_id 12): the new topics take 12, 13
+    matching = Matching(S, [(0, 2, 0.9), (3, 0, 0.8)], 0.5, (0, 1, 2, 5, 9), (0, 1, 2, 3))
+    ids, next_id = aligned_ids(matching, 12)
+    assert ids.tolist() == [5, 12, 0, 13] and next_id == 14
+    assert matching.new == [1, 3] and matching.retired == [1, 2, 9]
+    assert matching.new_columns == [1, 3] and matching.retired_columns == [1, 2, 4]
+    assert matching.pairs == [(0, 2, 0.9), (5, 0, 0.8)]
+    assert matching.partners() == {2: (0, 0.9), 0: (5, 0.8)}
+    # a matched reference id is kept however few topics the model has
+    fewer = Matching(S[:, :3], [(4, 1, 0.9)], 0.5, (0, 1, 2, 5, 9), (0, 1, 2))
+    ids, next_id = aligned_ids(fewer, 12)
+    assert ids.tolist() == [12, 9, 13] and next_id == 14
+    # nothing new: next_topic_id stays the reference's
+    ids, next_id = aligned_ids(Matching(np.zeros((2, 2)), [(0, 1, 0.9), (1, 0, 0.7)], 0.5,
+                                        (3, 7), (0, 1)), 8)
+    assert ids.tolist() == [7, 3] and next_id == 8
+
+
+def test_a_new_topic_after_a_retirement_gets_a_fresh_id(sections, planted):
+    """A refit on the same documents and a new section (games) with the same k: an old topic
+    gives way to the new one, which takes id 8, never the retired topic's id."""
+    from topicnmf.evolve.align import derived_model
+
+    rest, games = sections
+    old = derived_model(planted[0], topic_labels_=[f"topic {z}" for z in range(8)])
+    model = TopicModel(8, random_state=0).fit(rest[:1900] + games)
+    aligned = align(model, old)
+    step = aligned.history_[-1]
+    retired, new = step["retired_topics"], step["new_topics"]
+    assert retired and new == list(range(8, 8 + len(new)))     # one retired on the tickets
+    assert aligned.topic_ids == sorted(set(range(8)) - set(retired)) + new
+    assert not set(retired) & set(aligned.topic_ids) and aligned.next_topic_id == 8 + len(new)
+    assert [aligned.label(t) for t in aligned.topic_ids if t < 8] == \
+        [f"topic {t}" for t in aligned.topic_ids if t < 8]
+    assert all(not aligned.label(t).startswith("topic ") for t in new)
+    with pytest.raises(InputError, match=f"topic {retired[0]} does not exist"):
+        aligned.label(retired[0])
+    changes = diff(old, aligned)
+    rows = {(c.status, c.topic, c.old_topic) for c in changes}
+    assert {("retired", None, t) for t in retired} | {("new", t, None) for t in new} <= rows
+    assert all(c.topic == c.old_topic for c in changes if c.status == "matched")
+    # aligned again to its aligned self: all matched, the same ids and next id (no new ones)
+    again = align(model, aligned)
+    assert again.topic_ids == aligned.topic_ids and again.next_topic_id == aligned.next_topic_id
+
+
+def test_a_refit_aligned_to_a_merged_model_keeps_its_ids(old_model, before_2021):
+    merged = merge(old_model, [2, 4], label="Uploads")
+    assert merged.topic_ids == [0, 1, 2, 3, 5, 6, 7] and merged.next_topic_id == 8
+    refit = TopicModel(8, random_state=1, init="random").fit(before_2021)
+    aligned = align(refit, merged)
+    step = aligned.history_[-1]
+    # 8 topics for 7: at least one is new, and takes 8, not 4 (merged away, retired for good)
+    assert 4 not in aligned.topic_ids and step["new_topics"] and min(step["new_topics"]) == 8
+    assert aligned.topic_ids == sorted(aligned.topic_ids)                  # columns by id
+    kept = [t for t in merged.topic_ids if t not in step["retired_topics"]]
+    assert aligned.topic_ids == kept + step["new_topics"]
+    assert aligned.next_topic_id == max(step["new_topics"]) + 1
+    assert aligned.label(0) == "New upstream releases"
+    assert aligned.label(2) == "Uploads" or 2 in step["retired_topics"]
+    for a, b, s in match_topics(merged, aligned).pairs:
+        assert a == b and s >= 0.5
+    assert np.allclose(aligned.W_ @ aligned.H_, refit.W_ @ refit.H_)
+
+
+def test_merge_then_update_then_diff(old_model, from_2021, tmp_path):
+    merged = merge(old_model, [2, 4], label="Uploads")
+    updated = update(merged, from_2021)
+    step = updated.history_[-1]
+    assert step["retired_topics"] == [] and step["matched"] == 7
+    assert step["new_topics"] == list(range(8, 8 + len(step["new_topics"])))
+    assert updated.topic_ids == [0, 1, 2, 3, 5, 6, 7] + step["new_topics"]
+    assert updated.next_topic_id == 8 + len(step["new_topics"])
+    assert updated.label(2) == "Uploads" and updated.label(5) == "Toolchain snapshots"
+    changes = diff(merged, updated)
+    assert [c.topic for c in changes] == updated.topic_ids               # ids, by id
+    assert [c.old_topic for c in changes if c.status == "matched"] == merged.topic_ids
+    assert all(c.topic == c.old_topic and c.label == c.old_label
+               for c in changes if c.status == "matched")
+    uploads = next(c for c in changes if c.topic == 2)
+    assert uploads.old_size == merged.topic_sizes()[2] and uploads.size == \
+        updated.topic_sizes()[2]
+    assert {c.status for c in changes if c.topic >= 8} == {"new"}
+    # saved and loaded, the ids and the next id stay; diff of the old model shows 4 retired
+    updated.save(tmp_path / "m")
+    loaded = TopicModel.load(tmp_path / "m")
+    assert loaded.topic_ids == updated.topic_ids
+    assert loaded.next_topic_id == updated.next_topic_id
+    back = diff(old_model, loaded)
+    assert 4 in [c.old_topic for c in back if c.status == "retired"]
+    assert 4 not in [c.topic for c in back]
 
 
 def test_diff_lists_matched_new_and_retired_topics(old_model, updated):
@@ -285,6 +378,45 @@ def test_cli_update_diff_and_align_to(slices, tmp_path):
     assert len(matched) >= k - 2 and all(r["topic"] == r["old_topic"] for r in matched)
     assert {r["label"] for r in matched if r["topic"] == 2} <= {"Uploads"}
     assert folder_digest(m) == before
+
+
+def test_cli_merge_update_diff_and_align_to_keep_ids(slices, tmp_path):
+    """The persistent ids through the command line: a merged model (ids 0-3, 5-7) updated,
+    diffed and refitted with --align-to; id 4 never comes back, new topics get 8 and up."""
+    m, m4, m5, m6 = (tmp_path / name for name in ("m", "m4", "m5", "m6"))
+    assert run("fit", slices / "old.jsonl", "-k", 8, "-o", m, "--date-column", "date",
+               "--seed", 0).exit_code == 0
+    assert run("merge", m, 2, 4, "-o", m4, "--label", "Uploads").exit_code == 0
+    result = run("update", m4, slices / "new.jsonl", "-o", m5, "--date-column", "date")
+    assert result.exit_code == 0, result.output
+    assert "7 kept their id" in result.stderr and "0 retired" in result.stderr
+    saved = json.loads((m5 / "model.json").read_text())
+    new = saved["history"][-1]["new_topics"]
+    assert new and saved["topic_ids"] == [0, 1, 2, 3, 5, 6, 7] + new
+    assert new == list(range(8, 8 + len(new))) and saved["next_topic_id"] == 8 + len(new)
+    rows = json.loads(run("diff", m4, m5, "--format", "json").stdout)
+    assert [r["topic"] for r in rows] == saved["topic_ids"]
+    assert [(r["status"], r["old_topic"]) for r in rows if r["topic"] in new] == \
+        [("new", None)] * len(new)
+    assert all(r["topic"] == r["old_topic"] for r in rows if r["status"] == "matched")
+    assert next(r for r in rows if r["topic"] == 2)["label"] == "Uploads"
+    table = run("diff", m4, m5).stdout.splitlines()
+    assert [line.split()[1] for line in table[2:]] == [str(t) for t in saved["topic_ids"]]
+
+    result = run("fit", CHANGELOGS, "-k", len(saved["topic_ids"]), "-o", m6, "--date-column",
+                 "date", "--align-to", m5, "--seed", 3, "--init", "random")
+    assert result.exit_code == 0, result.output
+    refit = json.loads((m6 / "model.json").read_text())
+    step = refit["history"][-1]
+    ids = refit.get("topic_ids", list(range(refit["n_topics"])))
+    assert 4 not in ids and ids == sorted(ids)
+    assert ids == [t for t in saved["topic_ids"] if t not in step["retired_topics"]] \
+        + step["new_topics"]
+    assert all(t >= saved["next_topic_id"] for t in step["new_topics"])
+    rows = json.loads(run("diff", m5, m6, "--format", "json").stdout)
+    assert all(r["topic"] == r["old_topic"] for r in rows if r["status"] == "matched")
+    assert {r["old_topic"] for r in rows if r["status"] == "retired"} == \
+        set(step["retired_topics"])
 
 
 def test_cli_bad_input_is_one_line_and_exit_2(slices, saved, tmp_path):

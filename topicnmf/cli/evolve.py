@@ -67,8 +67,9 @@ def update(model_path, corpus, output, new_topics, keep_documents, threshold, an
 
     The new documents are read like fit reads a corpus (give the same --date-column). New
     terms get new rows; the fit starts from the old topics; topics that still match their
-    old selves keep their id and label, new topics get the next free ids. What was done is
-    recorded in the new model (model.json "history"); see what changed with topicnmf diff.
+    old selves keep their id and label, new topics get new ids (never one a topic had
+    before: a retired topic's id stays unused). What was done is recorded in the new model
+    (model.json "history"); see what changed with topicnmf diff.
 
     \b
     Example:

@@ -31,8 +31,8 @@ from .options import FiniteFloat, corpus_options, make_estimator, model_options,
 @click.option("--seed-weight", type=FiniteFloat(min=0), default=0.02, show_default=True,
               help="Pull of the seed words (a fraction of the corpus).")
 @click.option("--align-to", "align_to_path", type=click.Path(exists=True), metavar="MODEL",
-              help="Number the topics like MODEL's (matched topics keep its ids and names; "
-                   "see topicnmf diff).")
+              help="Keep MODEL's topic ids: topics that match one of MODEL's take its id and "
+                   "name, the others new ids (never one MODEL had); see topicnmf diff.")
 def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
         label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, align_to_path,
         random_state, max_iter, solver, **settings):
@@ -84,7 +84,7 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
 
 
 def aligned(model, align_to):
-    """``model`` renumbered like ``align_to`` (with a note of what matched), or as it is."""
+    """``model`` with the ids of ``align_to`` (with a note of what matched), or as it is."""
     if align_to is None:
         return model
     from ..evolve.align import align

@@ -1,10 +1,11 @@
-"""Topics of two models matched one to one, and a model renumbered to match another.
+"""Topics of two models matched one to one, and a model given another's topic ids.
 
 Two topics are as alike as the cosine of their ``W`` columns over the terms both models know
 (matched by term, so two fits with different vocabularies compare). The Hungarian assignment
 (``scipy.optimize.linear_sum_assignment``) pairs the topics so that the sum of the cosines at
 or above ``threshold`` is largest; a pair below ``threshold`` is no match: the reference's
-topic is *retired*, the model's is *new*. See :mod:`topicnmf.evolve` for how ids follow from a matching.
+topic is *retired*, the model's is *new*. :func:`align` then gives the model the reference's
+ids by the persistent-id rule of :mod:`topicnmf.evolve` (:func:`aligned_ids`).
 """
 
 from __future__ import annotations
@@ -28,33 +29,57 @@ THRESHOLD = 0.5
 class Matching:
     """Topics of ``model`` matched to topics of ``reference``.
 
+    Topics are named by their ids (what every output prints and every ``topic`` argument
+    takes) in :attr:`pairs`, :attr:`new`, :attr:`retired` and :meth:`partners`; by their
+    columns of ``W`` in ``similarity``, ``columns`` and the ``*_columns`` properties.
+
     Attributes
     ----------
     similarity : ndarray of shape (k_reference, k_model)
-        Cosine of every pair of topics over the shared terms.
-    pairs : list of (int, int, float)
-        ``(reference topic, model topic, cosine)`` of each match, by reference topic.
+        Cosine of every pair of topics over the shared terms (rows and columns: the topics'
+        columns of ``W``).
+    columns : list of (int, int, float)
+        ``(reference column, model column, cosine)`` of each match, by reference column.
     threshold : float
+    reference_ids, model_ids : tuple of int
+        The id of each topic (column) of the reference and of the model.
     """
 
     similarity: np.ndarray
-    pairs: list
+    columns: list
     threshold: float
+    reference_ids: tuple
+    model_ids: tuple
 
     @property
-    def new(self) -> list:
-        """Topics of the model matched to no reference topic."""
-        matched = {b for _, b, _ in self.pairs}
+    def pairs(self) -> list:
+        """``(reference id, model id, cosine)`` of each match, by reference id."""
+        return sorted((self.reference_ids[a], self.model_ids[b], s) for a, b, s in self.columns)
+
+    @property
+    def new_columns(self) -> list:
+        """Columns of the model's topics matched to no reference topic."""
+        matched = {b for _, b, _ in self.columns}
         return [b for b in range(self.similarity.shape[1]) if b not in matched]
 
     @property
-    def retired(self) -> list:
-        """Topics of the reference matched to no topic of the model."""
-        matched = {a for a, _, _ in self.pairs}
+    def retired_columns(self) -> list:
+        """Columns of the reference's topics matched to no topic of the model."""
+        matched = {a for a, _, _ in self.columns}
         return [a for a in range(self.similarity.shape[0]) if a not in matched]
 
+    @property
+    def new(self) -> list:
+        """Ids (in the model) of the model's topics matched to no reference topic, sorted."""
+        return sorted(self.model_ids[b] for b in self.new_columns)
+
+    @property
+    def retired(self) -> list:
+        """Ids (in the reference) of the reference's topics matched to nothing, sorted."""
+        return sorted(self.reference_ids[a] for a in self.retired_columns)
+
     def partners(self) -> dict:
-        """``{model topic: (reference topic, cosine)}`` of the matched topics."""
+        """``{model id: (reference id, cosine)}`` of the matched topics."""
         return {b: (a, s) for a, b, s in self.pairs}
 
 
@@ -109,30 +134,47 @@ def match_topics(reference, model, *, threshold=THRESHOLD) -> Matching:
     rows, cols = linear_sum_assignment(np.where(S >= threshold, S, 0.0), maximize=True)
     pairs = [(int(a), int(b), float(S[a, b])) for a, b in zip(rows, cols)
              if S[a, b] >= threshold and S[a, b] > 0]
-    return Matching(S, sorted(pairs), float(threshold))
+    return Matching(S, sorted(pairs), float(threshold), tuple(reference.topic_ids),
+                    tuple(model.topic_ids))
 
 
-def topic_ids(matching, k) -> np.ndarray:
-    """The id of each of the model's ``k`` topics after alignment.
+def aligned_ids(matching, next_id) -> tuple:
+    """The id of each of the model's topics after alignment to the reference, by the
+    persistent-id rule (:mod:`topicnmf.evolve`).
 
-    A matched topic keeps its reference topic's id when that id is below ``k``; every other
-    topic takes the lowest free id, in column order (so a retired topic's id goes to a new
-    topic, see :mod:`topicnmf.evolve`).
+    A matched topic takes its reference topic's id; every other (new) topic takes a fresh id,
+    ``next_id`` on in column order. ``next_id`` is the reference's ``next_topic_id``, above
+    every id it has or had, so a new topic never gets the id of a retired topic (one of the
+    reference that nothing matched) nor any other id that once meant something.
+
+    Parameters
+    ----------
+    matching : Matching
+        Of the model to the reference (:func:`match_topics`).
+    next_id : int
+        The reference's ``next_topic_id``.
 
     Returns
     -------
-    ndarray of int of shape (k,)
-        A permutation of ``0..k-1``: ``ids[c]`` is the new id of column ``c``.
+    ids : ndarray of int of shape (k_model,)
+        ``ids[c]`` is the new id of the model's column ``c``.
+    next_id : int
+        The result's ``next_topic_id``: ``next_id``, or the largest new id + 1.
+
+    Examples
+    --------
+    >>> m = Matching(np.zeros((3, 3)), [(0, 1, 0.9), (2, 0, 0.8)], 0.5, (0, 4, 6), (0, 1, 2))
+    >>> ids, next_id = aligned_ids(m, 9)       # 4 is retired; 7 and 8 were given before
+    >>> ids.tolist(), next_id, m.retired
+    ([6, 0, 9], 10, [4])
     """
-    ids = np.full(k, -1, dtype=np.int64)
-    for a, b, _ in matching.pairs:
-        if a < k:
-            ids[b] = a
-    free = iter(sorted(set(range(k)) - set(ids[ids >= 0].tolist())))
-    for c in range(k):
-        if ids[c] < 0:
-            ids[c] = next(free)
-    return ids
+    ids = np.full(matching.similarity.shape[1], -1, dtype=np.int64)
+    for a, b, _ in matching.columns:
+        ids[b] = matching.reference_ids[a]
+    new = np.flatnonzero(ids < 0)
+    next_id = max(int(next_id), max(matching.reference_ids, default=-1) + 1)
+    ids[new] = np.arange(next_id, next_id + new.size)
+    return ids, next_id + int(new.size)
 
 
 def derived_model(model, **fitted):
@@ -154,12 +196,12 @@ def derived_model(model, **fitted):
 
 
 def align(model, align_to, *, threshold=THRESHOLD):
-    """``model`` with its topics renumbered to match ``align_to`` and their labels carried.
+    """``model`` with the topic ids (and names) of ``align_to`` where their topics match.
 
     Parameters
     ----------
     model : TopicModel
-        Fitted, e.g. a full refit on more documents. Left unchanged.
+        Fitted, e.g. a full refit on more documents. Left unchanged (its own ids are replaced).
     align_to : TopicModel
         The model whose ids (and names) to keep.
     threshold : float
@@ -168,11 +210,13 @@ def align(model, align_to, *, threshold=THRESHOLD):
     Returns
     -------
     TopicModel
-        A new model: the same topics and fit, columns of ``W`` and rows of ``H`` reordered.
-        A topic matched to one of ``align_to``'s keeps that id (when below its ``k``) and
-        label (a named one; an automatically labelled reference leaves the model's own);
-        the others take the free ids in column order (:func:`topic_ids`). The step is
-        recorded in ``history_`` (``model.json`` ``history``).
+        A new model: the same topics and fit. A topic matched to one of ``align_to``'s takes
+        that topic's id and label (a named one; an automatically labelled reference leaves the
+        model's own); every other topic takes a new id from ``align_to.next_topic_id`` on
+        (:func:`aligned_ids`), never a retired one. Columns of ``W`` and rows of ``H`` are
+        ordered by id: the matched topics in ``align_to``'s order, then the new ones.
+        ``next_topic_id`` is above every id of both. The step (ids matched, new and retired)
+        is recorded in ``history_`` (``model.json`` ``history``).
 
     Examples
     --------
@@ -180,23 +224,23 @@ def align(model, align_to, *, threshold=THRESHOLD):
     >>> shuffled = derived_model(model, W_=model.W_[:, ::-1], H_=model.H_[::-1],
     ...                          topic_labels_=[None] * 8)
     >>> aligned = align(shuffled, model)       # model: 8 topics of the shipped tickets
-    >>> np.array_equal(aligned.W_, model.W_), aligned.history_[-1]["matched"]
-    (True, 8)
+    >>> np.array_equal(aligned.W_, model.W_), aligned.topic_ids, aligned.history_[-1]["matched"]
+    (True, [0, 1, 2, 3, 4, 5, 6, 7], 8)
     """
     model.check_fitted()
     matching = match_topics(align_to, model, threshold=threshold)
-    k = model.n_topics
-    ids = topic_ids(matching, k)
-    order = np.argsort(ids)                      # order[new id] = old column
-    partner = matching.partners()
+    ids, next_id = aligned_ids(matching, align_to.next_topic_id)
+    order = np.argsort(ids, kind="stable")       # columns by id
+    partner = {b: a for a, b, _ in matching.columns}
     labels = []
     for c in order:
         own = model.topic_labels_[c]
-        reference = align_to.topic_labels_[partner[c][0]] if c in partner else None
+        reference = align_to.topic_labels_[partner[c]] if c in partner else None
         labels.append(reference if reference is not None else own)
-    entry = {"step": "align", "matched": len(matching.pairs),
-             "new_topics": sorted(int(ids[b]) for b in matching.new),
+    entry = {"step": "align", "matched": len(matching.columns),
+             "new_topics": sorted(int(ids[b]) for b in matching.new_columns),
              "retired_topics": matching.retired, "threshold": matching.threshold}
     return derived_model(model, W_=model.W_[:, order].copy(), H_=model.H_[order].copy(),
-                         topic_labels_=labels,
+                         topic_labels_=labels, topic_ids_=ids[order].tolist(),
+                         next_topic_id_=next_id,
                          history_=[*getattr(model, "history_", []), entry])

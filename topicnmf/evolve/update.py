@@ -36,7 +36,9 @@ How :func:`update` works:
    the planted topic). Memberships are then computed by projection as in ``fit``
    (anchors left out).
 5. Topics matched to the old ones (:func:`topicnmf.evolve.align.align`) keep their ids and
-   labels; the others are new.
+   labels; the others are new and take fresh ids from the old model's ``next_topic_id`` on
+   (never the id of a retired topic, see :mod:`topicnmf.evolve`). The old topics come first,
+   in their order, then the new ones (columns ordered by id).
 """
 
 from __future__ import annotations
@@ -130,10 +132,11 @@ def update(model, documents, *, new_topics=AUTO, keep_documents=True, threshold=
     keep_documents : bool
         Fit the old documents too, and keep them in the new model (its documents: the old then
         the new; the default); otherwise the new model holds the new documents only, and old
-        topics those do not support are retired (their ids go to new topics).
+        topics those do not support are retired (their ids are not used again).
     threshold : float
-        Cosine of a topic with its old self below which it counts as retired (its id and label
-        go to a new topic), see :func:`topicnmf.evolve.align.match_topics`.
+        Cosine of a topic with its old self below which the old topic counts as retired (its
+        id and label are gone; the topic in its place is new, with a new id), see
+        :func:`topicnmf.evolve.align.match_topics`.
     anchor_weight : float
         Pull of each old topic towards its old self, a fraction of the documents from 0 (none)
         to 1.
@@ -143,9 +146,10 @@ def update(model, documents, *, new_topics=AUTO, keep_documents=True, threshold=
     Returns
     -------
     TopicModel
-        ``history_`` (saved as ``model.json`` ``history``) ends with what this update did:
-        documents added and kept, terms added, the unexplained shares, the new and the retired
-        topics.
+        Old topics that still match keep their ids and labels; new topics get ids from
+        ``model.next_topic_id`` on. ``history_`` (saved as ``model.json`` ``history``) ends
+        with what this update did: documents added and kept, terms added, the unexplained
+        shares, the ids of the new and of the retired topics.
 
     Raises
     ------
@@ -160,6 +164,8 @@ def update(model, documents, *, new_topics=AUTO, keep_documents=True, threshold=
     >>> games_only = update(model, games, new_topics=1, keep_documents=False)
     >>> games_only.n_topics, games_only.n_documents, games_only.history_[-1]["documents_kept"]
     (9, 127, 0)
+    >>> games_only.topic_ids, games_only.history_[-1]["new_topics"]
+    ([0, 1, 2, 3, 4, 5, 6, 7, 8], [8])
     """
     start = time.perf_counter()
     model.check_fitted()

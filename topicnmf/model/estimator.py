@@ -88,7 +88,8 @@ class TopicModel(Parameters, FittedTopics):
         Names given with :meth:`set_label`; automatic labels (top three terms) until then.
     topic_ids_ : list of int
         The id of each topic (column of ``W_``): ``0..k-1`` after a fit; merge and split keep
-        the ids of untouched topics (see :mod:`topicnmf.model.fitted`).
+        the ids of untouched topics, update and align those of matched topics (see
+        :mod:`topicnmf.model.fitted`).
     next_topic_id_ : int
         The id the next new topic gets (ids are never given twice).
     n_iter_ : int

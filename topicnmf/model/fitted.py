@@ -7,9 +7,11 @@ they read only its fitted attributes (``W_``, ``H_``, ``vectorizer_`` or ``items
 
 Topic ids: a topic is named by its *id*, which is what every output prints and every ``topic``
 argument takes. After a fit the ids are ``0..k-1``, the columns of ``W``; merging and splitting
-topics (:mod:`topicnmf.evolve.reshape`) keep the ids of the topics they do not touch, so the ids
-of a changed model are a list ``topic_ids_`` (column ``z`` of ``W`` and row ``z`` of ``H`` are
-topic ``topic_ids_[z]``) and a removed id is never given again (``next_topic_id_``).
+topics (:mod:`topicnmf.evolve.reshape`) keep the ids of the topics they do not touch, and an
+update or alignment (:mod:`topicnmf.evolve`) gives the topics that match the reference's their
+ids and new topics new ones, so the ids of a changed model are a list ``topic_ids_`` (column
+``z`` of ``W`` and row ``z`` of ``H`` are topic ``topic_ids_[z]``; topicnmf keeps them in
+increasing order) and a removed id is never given again (``next_topic_id_``).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ are *missing* with ``missing="blank"`` (ratings: not rated is not a zero rating)
 out of the cost by :func:`topicnmf.factor.masked.masked_nmf` (weighted multiplicative
 updates); with ``missing="zero"`` (purchases: not bought = 0) they are zeros and the normal
 solver runs. This module only reads the table; ``TopicModel.fit(matrix)`` (or
-:func:`topicnmf.fit_matrix`) fits it, and the model then answers the same questions as a text model: topics are segments,
-``H`` holds people's memberships.
+:func:`topicnmf.fit_matrix`) fits it, and the model then answers the same questions as a text
+model: topics are segments, ``H`` holds people's memberships.
 """
 
 from __future__ import annotations

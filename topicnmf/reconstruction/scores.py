@@ -151,7 +151,7 @@ class Reconstruction:
         return self.W @ self.H[:, check_index(j, self.n_documents, "document")]
 
     def column_for(self, h):
-        """Reconstructed column ``W @ h`` of shape (n_terms,) for memberships ``h`` of shape (k,)."""
+        """Reconstructed column ``W @ h`` (n_terms,) for memberships ``h`` of shape (k,)."""
         return self.W @ as_array(h, "h", 1, self.n_components, nonneg=True)
 
     def row(self, t):

@@ -1,4 +1,4 @@
-"""Similar documents: plain tf-idf cosine, the latent cosine of the reconstruction, and their blend."""
+"""Similar documents: plain tf-idf cosine, the latent cosine of the reconstruction, and a blend."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class LexicalIndex:
             self._docs = np.ascontiguousarray((V * inv).T)
 
     def similarity(self, query):
-        """Cosines, shape (n_documents,), with document ``j`` or a term vector of shape (n_terms,)."""
+        """Cosines, shape (n_documents,), with document ``j`` or a term vector (n_terms,)."""
         if is_index(query):
             q = self._docs[check_index(query, self.shape[1], "document")]
             q = q.toarray().ravel() if sp.issparse(q) else q

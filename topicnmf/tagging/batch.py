@@ -54,8 +54,8 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         Gets ``doc-topics.csv`` (doc_id, topic, label, share: every topic with share >=
         ``threshold``, or one 'unassigned' row), ``topic-terms.csv`` (topic, label, rank,
         term, weight), ``tags.jsonl`` (one object per document, see
-        :meth:`topicnmf.tagging.tagger.RowMaker.tag_row`), ``errors.csv`` (path, reason) and the journal
-        ``.tag-state.jsonl``. The four outputs are replaced together (all or none); an
+        :meth:`topicnmf.tagging.tagger.RowMaker.tag_row`), ``errors.csv`` (path, reason) and the
+        journal ``.tag-state.jsonl``. The four outputs are replaced together (all or none); an
         existing folder must be empty or one that ``tag`` wrote (it holds the journal).
     jobs : int
         Worker processes; the output does not depend on it.

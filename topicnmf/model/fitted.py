@@ -42,9 +42,14 @@ class Topic:
 def top_rows(column, top: int = 10) -> np.ndarray:
     """Rows of a topic's ``column`` of ``W`` with the largest weights, ties to the lower index."""
     top = max(0, min(top, column.size))
-    rows = np.arange(column.size)
-    if 0 < top < column.size:          # sort only the rows that can be in the top
-        rows = np.flatnonzero(column >= np.partition(column, column.size - top)[-top])
+    # Only positive weights compete when there are enough of them: most of a column is exact
+    # zeros, on which np.partition's selection runs ~50× slower than on the rest.
+    rows = np.flatnonzero(column > 0)
+    if rows.size < top:
+        rows = np.arange(column.size)
+    if 0 < top < rows.size:            # sort only the rows that can be in the top
+        values = column[rows]
+        rows = rows[values >= np.partition(values, values.size - top)[-top]]
     return rows[np.lexsort((rows, -column[rows]))][:top]
 
 

@@ -62,7 +62,8 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
         from ..model.estimator import fit_matrix
 
         model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
-                           max_iter=max_iter or 3000, solver="mu" if solver == "mu" else "cd")
+                           max_iter=max_iter or 3000,
+                           solver=solver if solver in ("mu", "hals") else "cd")
         model = aligned(model, align_to)
         model.save(output)
         info(f"fitted {n_topics} segments: {model.W_.shape[0]} items × {model.n_documents} "

@@ -3,19 +3,23 @@
 :func:`factorize` is the one entry; it dispatches to a backend:
 
 * :mod:`~topicnmf.factor.nmf`: scikit-learn's NMF / MiniBatchNMF (free topics);
+* :mod:`~topicnmf.factor.hals`: topicnmf's own block HALS (``solver='hals'``, Frobenius);
 * :mod:`~topicnmf.factor.seeding`: seeded (guided) topics, the same solvers on ``V`` and seed
   pseudo-documents;
-* :mod:`~topicnmf.factor.masked`: missing cells, masked multiplicative updates.
+* :mod:`~topicnmf.factor.masked`: missing cells, masked multiplicative updates (weighted HALS
+  with ``solver='hals'``).
 
 :mod:`~topicnmf.factor.projection` holds what they share: memberships for a fixed ``W``
-(``project``), shares, column normalization, the reconstruction error.
+(``project``), shares, column normalization, the reconstruction error;
+:mod:`~topicnmf.factor.start` the NNDSVD starts.
 """
 
 from __future__ import annotations
 
 from ..errors import InputError
+from .hals import hals_nmf
 from .masked import masked_nmf
-from .nmf import INITS, LOSSES, SOLVERS, sklearn_nmf
+from .nmf import INITS, LOSSES, SOLVERS, check_factorization_params, sklearn_nmf
 from .projection import check_start, normalize_columns
 from .seeding import SEED_WEIGHT, guided_nmf
 
@@ -33,9 +37,11 @@ def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None,
         Terms (or items) × documents (or people).
     k : int
         Number of topics.
-    solver : {'cd', 'mu', 'minibatch'}
+    solver : {'cd', 'mu', 'minibatch', 'hals'}
         scikit-learn's coordinate descent, multiplicative updates, or MiniBatchNMF (see
-        :func:`topicnmf.factor.nmf.sklearn_nmf`). Not used with ``mask``.
+        :func:`topicnmf.factor.nmf.sklearn_nmf`), or topicnmf's block HALS
+        (:func:`topicnmf.factor.hals.hals_nmf`). With ``mask``: 'hals' runs weighted HALS,
+        any other the weighted multiplicative updates.
     loss : {'frobenius', 'kullback-leibler'}
         'kullback-leibler' needs ``solver='mu'`` or ``'minibatch'``. Not used with ``mask``.
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random'}
@@ -51,9 +57,10 @@ def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None,
         Pull of each seed topic, as a fraction of the corpus (with ``seeds`` only).
     max_iter : int or None
         None: the backend's default (400 iterations for cd and mu, 20 passes over the corpus
-        for minibatch, 500 iterations with a mask).
+        for minibatch, 400 sweeps for hals, 500 iterations with a mask).
     tol : float
-        Stopping tolerance of the backend.
+        Stopping tolerance of the backend (for hals: relative decrease of the objective over
+        10 sweeps).
     random_state : int, optional
         Same input and seed, same factors.
     W_init : ndarray of shape (n_terms, k), optional
@@ -91,17 +98,25 @@ def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None,
             raise InputError(f"{'seed topics' if seeds else 'a start W (W_init)'} and missing "
                              "cells (a mask) cannot be combined; fit it on a text corpus")
         limit = {} if max_iter is None else {"max_iter": max_iter}
-        W, H, n_iter = masked_nmf(V, mask, k, tol=tol, random_state=random_state, **limit)
+        W, H, n_iter = masked_nmf(V, mask, k, tol=tol, random_state=random_state,
+                                  solver="hals" if solver == "hals" else "mu", **limit)
         return (*normalize_columns(W, H), n_iter)
     if W_init is not None:
         if seeds:
             raise InputError("seed topics and a start W (W_init) cannot be combined; "
                              "the start already holds the topics")
         W_init, H_init = check_start(V, k, W_init, H_init, loss)
+        if solver == "hals":
+            check_factorization_params(V, k, solver, loss, "custom")
+            return hals_nmf(V, k, max_iter=max_iter, tol=tol, random_state=random_state,
+                            W_init=W_init, H_init=H_init)
         return sklearn_nmf(V, k, solver=solver, loss=loss, init="custom", max_iter=max_iter,
                            tol=tol, random_state=random_state, W_init=W_init, H_init=H_init)
     if seeds:
         return guided_nmf(V, k, seeds, solver=solver, loss=loss, max_iter=max_iter,
                           tol=tol, random_state=random_state, weight=seed_weight)
+    if solver == "hals":
+        check_factorization_params(V, k, solver, loss, init)
+        return hals_nmf(V, k, init=init, max_iter=max_iter, tol=tol, random_state=random_state)
     return sklearn_nmf(V, k, solver=solver, loss=loss, init=init, max_iter=max_iter,
                        tol=tol, random_state=random_state)

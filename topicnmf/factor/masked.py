@@ -1,4 +1,5 @@
-"""NMF with missing cells: fit ``V ≈ W H`` on the observed cells only.
+"""NMF with missing cells: fit ``V ≈ W H`` on the observed cells only (weighted multiplicative
+updates or weighted HALS).
 
 Typical use is a ratings table (items × people) where most people rated only some items: a
 hidden cell is *unknown*, not zero, so it must not pull the reconstruction towards zero. The
@@ -20,6 +21,7 @@ from ..errors import InputError
 
 _EPS = np.finfo(np.float32).eps   # denominator guard, as in scikit-learn's multiplicative updates
 _CHECK_EVERY = 10                 # iterations between two looks at the loss
+_FLOOR = 1e-16                    # smallest entry of W and H in weighted HALS (unit-size V)
 
 
 def _dense(X, name):
@@ -118,17 +120,25 @@ def masked_loss(V, mask, W, H):
 
 
 def masked_nmf(V, mask, k, *, max_iter=500, tol=1e-5, random_state=None,
-               init=None):
+               init=None, solver="mu"):
     """Non-negative ``W``, ``H`` minimizing the squared error on observed cells only.
 
-    Minimizes ``Σ_{mask==1} (V − W H)²`` with weighted multiplicative updates (Lee & Seung
-    with weights ``M``)::
+    Minimizes ``Σ_{mask==1} (V − W H)²``. ``solver='mu'``: weighted multiplicative updates
+    (Lee & Seung with weights ``M``)::
 
         W ← W ∘ ((M∘V) Hᵀ) / ((M∘(W H)) Hᵀ + eps)
         H ← H ∘ (Wᵀ (M∘V)) / (Wᵀ (M∘(W H)) + eps)
 
-    Everything is dense (``W @ H`` is formed each iteration): meant for small matrices such
-    as items × people ratings, not for a terms × documents corpus.
+    ``solver='hals'``: the updates of :mod:`topicnmf.factor.hals` with the weights, i.e.
+    exact coordinate descent on one row of ``H`` (then one column of ``W``) at a time, each
+    entry over its observed cells only, with the residual ``R = M∘(V − W H)`` kept up to date::
+
+        H[t] ← max(floor, H[t] + (W[:, t]ᵀ R) / ((W[:, t]²)ᵀ M))
+
+    (with ``M`` all ones this is plain HALS), then ``W``'s columns and ``H``'s rows balanced.
+
+    Everything is dense (``W @ H`` is formed): meant for small matrices such as items ×
+    people ratings, not for a terms × documents corpus.
 
     Parameters
     ----------
@@ -148,7 +158,8 @@ def masked_nmf(V, mask, k, *, max_iter=500, tol=1e-5, random_state=None,
         Seed of ``np.random.default_rng`` for the random start; same seed, same result.
     init : None, 'random' or tuple (W_init, H_init), optional
         None/'random': ``|N(0, 1)|`` scaled by ``sqrt(mean(observed) / k)`` (as scikit-learn's
-        random init). A tuple gives the start explicitly (zeros in it stay zero).
+        random init). A tuple gives the start explicitly (with 'mu', zeros in it stay zero).
+    solver : {'mu', 'hals'}
 
     Returns
     -------
@@ -165,7 +176,12 @@ def masked_nmf(V, mask, k, *, max_iter=500, tol=1e-5, random_state=None,
     """
     Vm, M = _check_inputs(V, mask)
     _check_params(k, max_iter, tol)
+    if solver not in ("mu", "hals"):
+        raise InputError(f"solver='{solver}' is not available with missing cells; use 'mu' "
+                         "or 'hals'")
     W, H = _initial(Vm, M, int(k), init, random_state)
+    if solver == "hals":
+        return _masked_hals(Vm, M, W, H, max_iter, tol)
     MV = M * Vm
     previous = _loss(Vm, M, W, H)
     for n_iter in range(1, max_iter + 1):
@@ -176,8 +192,54 @@ def masked_nmf(V, mask, k, *, max_iter=500, tol=1e-5, random_state=None,
             if previous == 0 or (previous - loss) / previous < tol:
                 return W, H, n_iter
             previous = loss
+    _warn_unconverged(max_iter, tol, stacklevel=3)
+    return W, H, max_iter
+
+
+def _warn_unconverged(max_iter, tol, stacklevel):
     from sklearn.exceptions import ConvergenceWarning
 
     warnings.warn(f"masked_nmf reached max_iter={max_iter} before the loss settled "
-                  f"(tol={tol}); increase max_iter or tol", ConvergenceWarning, stacklevel=2)
-    return W, H, max_iter
+                  f"(tol={tol}); increase max_iter or tol", ConvergenceWarning,
+                  stacklevel=stacklevel)
+
+
+def _masked_hals(Vm, M, W, H, max_iter, tol):
+    """Weighted HALS sweeps (see :func:`masked_nmf`) on ``Vm`` scaled to unit size."""
+    size = np.sqrt(np.sum(Vm * Vm) / M.sum()) or 1.0
+    Vm, H = Vm / size, H / size
+    R = M * (Vm - W @ H)
+    previous = float(np.sum(R * R))
+    for n_iter in range(1, max_iter + 1):
+        _hals_sweep(M, W, H, R)
+        if n_iter % _CHECK_EVERY == 0:
+            R = M * (Vm - W @ H)                  # exact again (no drift of the updates)
+            loss = float(np.sum(R * R))
+            if previous == 0 or (previous - loss) / previous < tol:
+                return W, H * size, n_iter
+            previous = loss
+    _warn_unconverged(max_iter, tol, stacklevel=4)
+    return W, H * size, max_iter
+
+
+def _hals_sweep(M, W, H, R):
+    """One weighted HALS sweep in place: the rows of ``H``, the columns of ``W``, then the
+    balance of both; ``R = M∘(V − W H)`` follows every change."""
+    for t in range(H.shape[0]):
+        w = W[:, t]
+        curvature = (w * w) @ M
+        step = np.divide(w @ R, curvature, out=np.zeros_like(curvature), where=curvature > 0)
+        new = np.maximum(H[t] + step, _FLOOR)
+        R -= M * np.outer(w, new - H[t])
+        H[t] = new
+    for t in range(W.shape[1]):
+        h = H[t]
+        curvature = M @ (h * h)
+        step = np.divide(R @ h, curvature, out=np.zeros_like(curvature), where=curvature > 0)
+        new = np.maximum(W[:, t] + step, _FLOOR)
+        R -= M * np.outer(new - W[:, t], h)
+        W[:, t] = new
+    w, h = np.linalg.norm(W, axis=0), np.linalg.norm(H, axis=1)
+    scale = np.sqrt(np.divide(h, w, out=np.ones_like(h), where=(w > 0) & (h > 0)))
+    W *= scale
+    H /= scale[:, None]

@@ -5,8 +5,9 @@ scikit-learn factorizes ``X`` (documents × terms) as ``X ≈ W_sk · H_sk``; to
 ``H_sk.T`` (terms × k) and its ``H`` is ``W_sk.T`` (k × documents). That conversion happens in
 this module and nowhere else.
 
-The solver, loss and init choices and their checks are here too: every backend that runs a
-scikit-learn solver (this one, and the guided one of :mod:`topicnmf.factor.seeding`) uses them.
+The solver, loss and init choices and their checks are here too: every backend uses them (this
+one, the guided one of :mod:`topicnmf.factor.seeding` and topicnmf's own block HALS,
+:mod:`topicnmf.factor.hals`, listed in ``SOLVERS`` as 'hals').
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import scipy.sparse as sp
 from ..errors import InputError
 from .projection import normalize_columns
 
-SOLVERS = ("cd", "mu", "minibatch")
+SOLVERS = ("cd", "mu", "minibatch", "hals")    # 'hals': topicnmf.factor.hals, not scikit-learn
 LOSSES = ("frobenius", "kullback-leibler")
 INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
 MAX_ITER = 400            # cd and mu: iterations
@@ -39,8 +40,9 @@ def check_factorization_params(V, k, solver, loss, init):
         raise InputError(f"solver='{solver}' is unknown; use one of {', '.join(SOLVERS)}")
     if loss not in LOSSES:
         raise InputError(f"loss='{loss}' is unknown; use one of {', '.join(LOSSES)}")
-    if loss != "frobenius" and solver == "cd":
-        raise InputError(f"solver='cd' does not support loss='{loss}'; use solver='mu'")
+    if loss != "frobenius" and solver in ("cd", "hals"):
+        raise InputError(f"solver='{solver}' does not support loss='{loss}'; use solver='mu' "
+                         "or 'minibatch'")
     if init not in INITS and init != "custom":
         raise InputError(f"init='{init}' is unknown; use one of {', '.join(INITS)}")
     if sp.issparse(V) and V.nnz == 0 or not sp.issparse(V) and not np.any(V):
@@ -88,6 +90,9 @@ def sklearn_nmf(V, k, *, solver="cd", loss="frobenius", init="nndsvda",
     ((3, 2), (2, 3))
     """
     check_factorization_params(V, k, solver, loss, init)
+    if solver == "hals":
+        raise InputError("solver='hals' is topicnmf's own solver: call "
+                         "topicnmf.factor.factorize or topicnmf.factor.hals.hals_nmf")
     X = V.T.tocsr() if sp.issparse(V) else np.asarray(V, dtype=np.float64).T
     X = X.astype(np.float64, copy=False)
     common = dict(n_components=int(k), init=init, beta_loss=loss,

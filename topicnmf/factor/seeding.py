@@ -45,8 +45,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InputError
+from .hals import hals_nmf
 from .nmf import check_factorization_params, sklearn_nmf
 from .projection import project
+from .start import nndsvda
 
 logger = logging.getLogger("topicnmf")
 
@@ -160,34 +162,6 @@ def resolve_seed_terms(seed_topics, vectorizer, *, warn=True) -> list:
     return resolved
 
 
-def nndsvda(V, k, random_state=None):
-    """NNDSVD initialization with zeros filled by the mean of ``V`` (Boutsidis & Gallopoulos).
-
-    Returns
-    -------
-    W : ndarray of shape (n_terms, k)
-    H : ndarray of shape (k, n_documents)
-    """
-    from sklearn.utils.extmath import randomized_svd
-
-    U, S, Vt = randomized_svd(V, k, random_state=random_state)
-    W, H = np.zeros((V.shape[0], k)), np.zeros((k, V.shape[1]))
-    W[:, 0], H[0] = np.sqrt(S[0]) * np.abs(U[:, 0]), np.sqrt(S[0]) * np.abs(Vt[0])
-    for j in range(1, k):
-        x, y = U[:, j], Vt[j]
-        xp, yp, xn, yn = np.maximum(x, 0), np.maximum(y, 0), np.maximum(-x, 0), np.maximum(-y, 0)
-        nxp, nyp, nxn, nyn = (np.linalg.norm(a) for a in (xp, yp, xn, yn))
-        if nxp * nyp >= nxn * nyn:
-            u, v, sigma = xp / max(nxp, 1e-300), yp / max(nyp, 1e-300), nxp * nyp
-        else:
-            u, v, sigma = xn / max(nxn, 1e-300), yn / max(nyn, 1e-300), nxn * nyn
-        scale = np.sqrt(S[j] * sigma)
-        W[:, j], H[j] = scale * u, scale * v
-    mean = V.mean()
-    W[W < 1e-6], H[H < 1e-6] = mean, mean
-    return W, H
-
-
 def seed_column(V, rows):
     """Centroid of the documents using seed ``rows`` (weighted by their tf-idf on them), with
     the seed words raised to the largest weight; shape (n_terms,), summing to 1, no zeros."""
@@ -237,7 +211,8 @@ def guided_nmf(V, k, seeds, *, solver="cd", loss="frobenius", max_iter=None, tol
     seeds : list of (name, ndarray of int)
         From :func:`resolve_seed_terms`.
     solver, loss, max_iter, tol, random_state
-        As for :func:`topicnmf.factor.nmf.sklearn_nmf`.
+        As for :func:`topicnmf.factor.factorize` ('hals': :func:`topicnmf.factor.hals.hals_nmf`
+        on ``[V | P]`` from the same start).
     weight : float
         Squared norm of each pseudo-document as a fraction of ``n_documents``.
 
@@ -257,7 +232,8 @@ def guided_nmf(V, k, seeds, *, solver="cd", loss="frobenius", max_iter=None, tol
     P = np.column_stack([c * np.sqrt(weight * V.shape[1]) / np.linalg.norm(c) for c in columns])
     Vaug = sp.hstack([V, sp.csc_matrix(P)], format="csc")
     H = project(Vaug, W, loss=loss, max_iter=50)
-    W, H, n_iter = sklearn_nmf(Vaug, k, solver=solver, loss=loss, init="custom",
-                               max_iter=max_iter, tol=tol, random_state=random_state,
-                               W_init=W, H_init=H)
+    fit = hals_nmf if solver == "hals" else sklearn_nmf
+    solver_args = {} if solver == "hals" else {"solver": solver, "loss": loss}
+    W, H, n_iter = fit(Vaug, k, init="custom", max_iter=max_iter, tol=tol,
+                       random_state=random_state, W_init=W, H_init=H, **solver_args)
     return W, H[:, :V.shape[1]], n_iter

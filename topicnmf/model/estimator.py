@@ -41,15 +41,22 @@ class TopicModel(Parameters, FittedTopics):
     ----------
     n_topics : int
         Number of topics ``k``.
-    solver : {'cd', 'mu', 'minibatch'}
+    solver : {'cd', 'mu', 'minibatch', 'hals'}
+        scikit-learn's coordinate descent, multiplicative updates or MiniBatchNMF, or
+        topicnmf's block HALS in float32 (:mod:`topicnmf.factor.hals`; Frobenius only).
+        Whatever the solver, ``H_`` is then recomputed by
+        :func:`~topicnmf.factor.projection.project` on the final ``W``, so ``transform`` of a
+        training document gives its ``H_`` column.
     loss : {'frobenius', 'kullback-leibler'}
         'kullback-leibler' needs ``solver='mu'`` or ``'minibatch'``.
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random'}
         The defaults (sublinear tf-idf, cd, Frobenius, nndsvda) were chosen by measured
         coherence and diversity on a 64k-document corpus: README "Choosing the settings".
     max_iter : int or None
-        None: 400 iterations (cd, mu) or 20 passes over the corpus (minibatch).
+        None: 400 iterations (cd, mu), 400 sweeps (hals) or 20 passes over the corpus
+        (minibatch).
     tol : float
+        The solver's tolerance (hals: relative decrease of the objective over 10 sweeps).
     random_state : int, optional
         Seed: the same input and seed give the same topics.
     stem : bool
@@ -220,8 +227,9 @@ class TopicModel(Parameters, FittedTopics):
         seeds : list of (name, ndarray of int)
             Seed topics as vocabulary rows (:meth:`seed_terms`); none for free topics.
         mask : ndarray of bool, shape of ``V``, optional
-            Observed cells (matrix mode with missing cells): masked multiplicative updates,
-            run to a tolerance of at most 1e-6 (these matrices are small).
+            Observed cells (matrix mode with missing cells): weighted HALS with
+            ``solver='hals'``, masked multiplicative updates otherwise, run to a tolerance of
+            at most 1e-6 (these matrices are small).
 
         Returns
         -------
@@ -353,9 +361,10 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=300
     random_state : int
     max_iter, tol : stopping rule of the solver (these matrices are small: iterations are
         cheap, and the default lets the solver converge)
-    solver : {'cd', 'mu'}
-        Solver when there are no missing cells; with missing cells the masked multiplicative
-        updates of :func:`topicnmf.factor.masked.masked_nmf` always run.
+    solver : {'cd', 'mu', 'hals'}
+        Solver when there are no missing cells; with missing cells, weighted HALS for 'hals'
+        and the masked multiplicative updates otherwise
+        (:func:`topicnmf.factor.masked.masked_nmf`).
 
     Returns
     -------

@@ -135,7 +135,7 @@ def model_options(func):
         click.option("--tol", type=FiniteFloat(min=0, min_open=True), default=1e-4,
                      show_default=True,
                      help="Stopping tolerance of the solver (hals: relative decrease of the "
-                          "cost over 10 sweeps; 1e-5 matches cd's fit)."),
+                          "cost over 10 sweeps)."),
         click.option("--stem/--no-stem", default=False, show_default=True,
                      help="Snowball stemming (topics still show real words)."),
         click.option("--extra-stop-words", "--stop-words", "extra_stop_words",

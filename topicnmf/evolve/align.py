@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import validate
 from ..errors import InputError
+from ..factor.projection import unit_columns
 
 #: Cosine of two topics' ``W`` columns at or above which they are the same topic. Measured
 #: on the shipped corpora: a topic updated with new documents keeps 0.9-1.0 with its old
@@ -104,12 +105,7 @@ def topic_similarity(reference, model) -> np.ndarray:
         raise InputError("the two models share no term; they cannot be compared")
     rows_ref, rows_model = map(list, zip(*shared))
     A, B = reference.W_[rows_ref], model.W_[rows_model]
-    return _unit(A).T @ _unit(B)
-
-
-def _unit(A):
-    norms = np.linalg.norm(A, axis=0)
-    return np.divide(A, norms, out=np.zeros_like(A), where=norms > 0)
+    return unit_columns(A).T @ unit_columns(B)
 
 
 def match_topics(reference, model, *, threshold=THRESHOLD) -> Matching:

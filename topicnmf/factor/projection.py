@@ -27,6 +27,14 @@ def shares(H) -> np.ndarray:
     return np.divide(H, totals, out=np.zeros_like(H), where=totals > 0)
 
 
+def unit_columns(A) -> np.ndarray:
+    """Columns of ``A`` scaled to unit Euclidean length; all-zero columns stay zero (for
+    cosines between topics: ``unit_columns(W).T @ unit_columns(W)``)."""
+    A = np.asarray(A, dtype=np.float64)
+    norms = np.linalg.norm(A, axis=0)
+    return np.divide(A, norms, out=np.zeros_like(A), where=norms > 0)
+
+
 def normalize_columns(W, H):
     """Rescale so each column of ``W`` sums to 1, keeping ``W · H`` unchanged."""
     scale = W.sum(axis=0)

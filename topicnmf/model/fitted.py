@@ -176,8 +176,10 @@ class FittedTopics:
     def labels(self) -> list:
         """The label of every topic, in column order (``labels()[z]`` names column ``z``)."""
         self.check_fitted()
-        return [self.topic_labels_[z] or automatic_label(self.W_[:, z], self.terms)
-                for z in range(self.W_.shape[1])]
+        return [self._label_at(z) for z in range(self.W_.shape[1])]
+
+    def _label_at(self, z) -> str:
+        return self.topic_labels_[z] or automatic_label(self.W_[:, z], self.terms)
 
     def topic_sizes(self) -> np.ndarray:
         """Number of training documents whose dominant topic is each topic (column order)."""
@@ -195,8 +197,7 @@ class FittedTopics:
 
     def label(self, topic: int) -> str:
         """The label of a topic (an id): the name given with :meth:`set_label`, else automatic."""
-        z = self.check_topic(topic)
-        return self.topic_labels_[z] or automatic_label(self.W_[:, z], self.terms)
+        return self._label_at(self.check_topic(topic))
 
     def set_label(self, topic: int, name):
         """Name a topic (an id; ``None`` or blank restores the automatic label). Returns self.

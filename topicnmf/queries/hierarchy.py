@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..factor.projection import unit_columns
+
 
 def topic_similarity(W) -> np.ndarray:
     """Cosine similarity of the topics' term weights, shape (k, k), 1 on the diagonal.
@@ -26,9 +28,7 @@ def topic_similarity(W) -> np.ndarray:
     >>> topic_similarity(np.array([[1.0, 0.0], [1.0, 1.0]])).round(3).tolist()
     [[1.0, 0.707], [0.707, 1.0]]
     """
-    W = np.asarray(W, dtype=np.float64)
-    norms = np.linalg.norm(W, axis=0)
-    unit = W / np.where(norms > 0, norms, 1.0)
+    unit = unit_columns(W)
     S = np.clip(unit.T @ unit, 0.0, 1.0)
     np.fill_diagonal(S, 1.0)
     return S

@@ -235,7 +235,7 @@ def converged(objectives, tol, window=WINDOW) -> bool:
 
 
 def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None,
-             W_init=None, H_init=None, block_size=BLOCK_SIZE, inner=INNER, mask=None,
+             W_init=None, H_init=None, block_size=BLOCK_SIZE, inner=INNER,
              dtype=np.float32, extrapolate=True, callback=None):
     """Factorize ``V ≈ W H`` (Frobenius) by block HALS; see the module docstring.
 
@@ -258,9 +258,6 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
         Documents per block. The result does not depend on it beyond floating-point noise.
     inner : int
         HALS passes per update of ``H`` (each block) and of ``W``.
-    mask : ndarray of the shape of ``V``, optional
-        Observed cells: the weighted HALS of :func:`topicnmf.factor.masked.masked_nmf`
-        (dense; random start).
     dtype : {numpy.float32, numpy.float64}
         Precision of ``V``, ``W`` and ``H`` during the solve (sums and objective in float64).
     extrapolate : bool
@@ -269,7 +266,7 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
     callback : callable, optional
         Called after every sweep as ``callback(n_iter, objective, W)``: ``objective`` is
         ``‖V − W H‖²`` of ``V`` scaled to a mean squared column norm of 1, ``W`` the topics
-        of that sweep (columns not normalized; do not modify). Not used with ``mask``.
+        of that sweep (columns not normalized; do not modify).
 
     Returns
     -------
@@ -286,13 +283,6 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
     >>> W.shape, H.shape, W.sum(axis=0).round(6).tolist()
     ((3, 2), (2, 3), [1.0, 1.0])
     """
-    if mask is not None:
-        from .masked import masked_nmf
-
-        limit = {} if max_iter is None else {"max_iter": max_iter}
-        W, H, n_iter = masked_nmf(V, mask, k, solver="hals", tol=tol,
-                                  random_state=random_state, **limit)
-        return (*normalize_columns(W, H), n_iter)
     check_factorization_params(V, k, "hals", "frobenius", init)
     max_iter = MAX_SWEEPS if max_iter is None else validate.integer(max_iter, "max_iter", 1)
     tol = validate.real(tol, "tol", 0)

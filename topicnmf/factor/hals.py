@@ -1,12 +1,15 @@
 """Block HALS: topicnmf's own Frobenius NMF solver, ``V ≈ W H`` over blocks of documents.
 
-Hierarchical alternating least squares (Cichocki & Phan 2009; the inner repetitions of Gillis &
-Glineur 2012 and the extrapolation of Ang & Gillis 2019) for the Frobenius loss, written over blocks of
-documents so that the same steps run out of core or on workers later:
+Hierarchical alternating least squares (Cichocki & Phan 2009; the inner repetitions of Gillis
+& Glineur 2012 and the extrapolation of Ang & Gillis 2019) for the Frobenius loss, written over
+blocks of documents (:mod:`topicnmf.factor.blocks`), so that the same steps run in memory, out
+of core or on workers:
 
 * :func:`update_document_block` updates one block's ``H`` from ``W`` and ``WᵀW`` and returns
   the block's ``V_b·H_bᵀ`` (terms × k) and ``H_b·H_bᵀ`` (k × k);
-* :func:`update_topics` updates ``W`` from the sums of those over the blocks.
+* :func:`update_topics` updates ``W`` from the sums of those over the blocks;
+* :func:`solve_blocks` is the loop over sweeps, for any blocks object; :func:`hals_nmf` runs it
+  on a matrix in memory.
 
 ``V``, ``W`` and ``H`` are float32 during the solve; the block sums and the objective
 ``‖V‖² − 2⟨W, VHᵀ⟩ + ⟨WᵀW, HHᵀ⟩`` (never forming ``W·H``) accumulate in float64. Blocks are
@@ -38,9 +41,9 @@ from .. import validate
 from ..errors import InputError
 from .nmf import check_factorization_params
 from .projection import normalize_columns
-from .start import initialize
+from .blocks import BLOCK_SIZE, InMemoryBlocks, membership_gram, squared_norm
+from .start import checked_start, start_blocks
 
-BLOCK_SIZE = 16384     # documents per block
 INNER = 2              # HALS passes over W's or H's rows per update (inner repetitions)
 FLOOR = 1e-16          # smallest entry of W and H during the solve (V scaled to unit size)
 MAX_SWEEPS = 400       # sweeps when max_iter is None
@@ -90,7 +93,7 @@ def hals_rows(X, B, G, inner=INNER, floor=FLOOR):
     return X
 
 
-def update_document_block(V_block, W, WtW, H_block, *, scale=None, inner=INNER,
+def update_document_block(V_block, W, WtW, H_block, *, scale=None, factor=1.0, inner=INNER,
                           floor=FLOOR):
     """The document side of a sweep on one block: new ``H_block`` and its contributions.
 
@@ -111,6 +114,8 @@ def update_document_block(V_block, W, WtW, H_block, *, scale=None, inner=INNER,
     scale : ndarray of shape (k,), optional
         Balance of the previous sweep (:func:`update_topics`): ``H_block``'s rows are divided
         by it first.
+    factor : float
+        ``V_block`` stands for ``factor · V_block`` (the solver's scaling of ``V``).
     inner : int
         HALS passes over the block's rows.
     floor : float
@@ -126,11 +131,23 @@ def update_document_block(V_block, W, WtW, H_block, *, scale=None, inner=INNER,
     """
     dtype = W.dtype
     B = np.ascontiguousarray(np.asarray(V_block.T @ W, dtype=dtype).T)      # Wᵀ V_block
+    if factor != 1.0:
+        B *= dtype.type(factor)
     H = np.array(H_block, dtype=dtype, order="C")
     if scale is not None:
         H /= np.asarray(scale, dtype=dtype)[:, None]
     hals_rows(H, B, np.asarray(WtW, dtype=dtype), inner, floor)
-    return H, np.asarray(V_block @ H.T, dtype=dtype), H @ H.T
+    VHt = np.asarray(V_block @ H.T, dtype=dtype)
+    if factor != 1.0:
+        VHt *= dtype.type(factor)
+    return H, VHt, H @ H.T
+
+
+def sweep_block(V_block, H_block, start, W, WtW, scale, factor, inner):
+    """:func:`update_document_block` in the form blocks objects run (:mod:`.blocks`)."""
+    return update_document_block(V_block, W, WtW, H_block, scale=scale, factor=factor,
+                                 inner=inner)
+
 
 
 def update_topics(W, VHt, HHt, norm2, *, inner=INNER, floor=FLOOR):
@@ -284,30 +301,52 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
     ((3, 2), (2, 3), [1.0, 1.0])
     """
     check_factorization_params(V, k, "hals", "frobenius", init)
-    max_iter = MAX_SWEEPS if max_iter is None else validate.integer(max_iter, "max_iter", 1)
-    tol = validate.real(tol, "tol", 0)
     block_size = validate.integer(block_size, "block_size", 1)
-    inner = validate.integer(inner, "inner", 1)
     if np.dtype(dtype) not in DTYPES:
         raise InputError(f"dtype={dtype!r}: use numpy.float32 or numpy.float64")
     V = _checked_matrix(V)
-    n_docs = V.shape[1]
-    # Scaled so that the mean squared column norm is 1 (tf-idf columns are already): float32
-    # holds the products of any input, and FLOOR means the same at every scale.
-    size = np.sqrt(float(V.data @ V.data) / n_docs)
-    Vs = sp.csc_matrix(V * (1.0 / size), dtype=dtype)
-    norm2 = float(Vs.data.astype(np.float64) @ Vs.data.astype(np.float64))
     if init == "custom":
-        W, H = _checked_start(W_init, H_init, V.shape, k)
-        H = H / size
+        W_init, H_init = checked_start(W_init, H_init, V.shape, k)
+    # Scaled before rounding to float32 (solve_blocks scales again, by about 1), so that V and
+    # c·V round alike and give the same topics.
+    size = np.sqrt(float(V.data @ V.data) / V.shape[1]) or 1.0
+    blocks = InMemoryBlocks(V * (1.0 / size), block_size=block_size, dtype=dtype)
+    if init == "custom":
+        H_init = H_init / size
+    W, H, n_iter = solve_blocks(blocks, int(k), init=init, max_iter=max_iter, tol=tol,
+                        random_state=random_state, W_init=W_init, H_init=H_init, inner=inner,
+                        extrapolate=extrapolate, callback=callback)
+    return W, H * size, n_iter
+
+
+def solve_blocks(blocks, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None,
+                 W_init=None, H_init=None, inner=INNER, extrapolate=True, callback=None):
+    """Block HALS on a blocks object: the loop of :func:`hals_nmf` wherever the blocks live.
+
+    ``blocks`` holds ``V``'s columns (checked: finite, non-negative) in the solver's dtype and
+    runs the block steps (:mod:`topicnmf.factor.blocks`): in memory, in files or on workers,
+    the same sweeps in the same order. The other parameters and the result are
+    :func:`hals_nmf`'s (``W_init`` and ``H_init`` already checked); the memberships are also
+    left in ``blocks`` (scaled; use the returned ``H``).
+    """
+    max_iter = MAX_SWEEPS if max_iter is None else validate.integer(max_iter, "max_iter", 1)
+    tol = validate.real(tol, "tol", 0)
+    inner = validate.integer(inner, "inner", 1)
+    dtype = np.dtype(blocks.dtype)
+    n_docs = blocks.shape[1]
+    # V is scaled to a mean squared column norm of 1 (tf-idf columns already are): float32
+    # holds the products of any input, and FLOOR means the same at every scale.
+    norm2 = float(blocks.sum(squared_norm)[0])
+    size = np.sqrt(norm2 / n_docs) if norm2 > 0 else 1.0
+    factor, norm2 = 1.0 / size, norm2 / size ** 2
+    if init == "custom":
+        W = np.asarray(W_init, dtype=np.float64)
+        blocks.assign(np.asarray(H_init, dtype=np.float64) / size)
     else:
-        W, H = initialize(Vs, int(k), init, random_state, n_iter=SVD_ITER)
-    W, H = np.ascontiguousarray(W, dtype=dtype), np.asarray(H, dtype=dtype)
-    starts = range(0, n_docs, block_size)
-    blocks = [Vs[:, a:a + block_size] for a in starts]
-    Hs = [H[:, a:a + block_size] for a in starts]
+        W = start_blocks(blocks, k, init, random_state, n_iter=SVD_ITER, factor=factor)
+    W = np.ascontiguousarray(W, dtype=dtype)
     scale = balance(np.einsum("ij,ij->j", W, W, dtype=np.float64),
-                    np.einsum("ij,ij->i", H, H, dtype=np.float64))
+                    np.diag(blocks.sum(membership_gram)[0]))
     W *= scale.astype(dtype)
     W_in, WtW_in, step = W, W.T @ W, (BETA[0], 1.0)
     # A decrease smaller than the rounding of the objective is no decrease: decisions taken on
@@ -315,13 +354,7 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
     noise = NOISE * np.finfo(dtype).eps * norm2
     objectives = []
     for n_iter in range(1, max_iter + 1):
-        VHt = np.zeros(W.shape, dtype=np.float64)
-        HHt = np.zeros((W.shape[1], W.shape[1]), dtype=np.float64)
-        for b, V_block in enumerate(blocks):
-            Hs[b], VH_b, HH_b = update_document_block(V_block, W_in, WtW_in, Hs[b],
-                                                      scale=scale, inner=inner)
-            VHt += VH_b
-            HHt += HH_b
+        VHt, HHt = blocks.update(sweep_block, W_in, WtW_in, scale, factor, inner)
         W_last = W
         W, WtW, scale, objective = update_topics(W_in, VHt, HHt, norm2, inner=inner)
         objectives.append(objective)
@@ -340,7 +373,7 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
         warnings.warn(f"hals_nmf reached max_iter={max_iter} sweeps before the objective "
                       f"settled (tol={tol}); increase max_iter or tol", ConvergenceWarning,
                       stacklevel=2)
-    H = np.hstack(Hs).astype(np.float64) * (size / scale)[:, None]
+    H = blocks.memberships().astype(np.float64) * (size / scale)[:, None]
     return (*normalize_columns(W.astype(np.float64), H), n_iter)
 
 
@@ -356,16 +389,3 @@ def _checked_matrix(V):
     if V.data.size and V.data.min() < 0:
         raise InputError("V holds negative values; NMF needs non-negative values")
     return V
-
-
-def _checked_start(W, H, shape, k):
-    """``W_init``, ``H_init`` as float64 arrays of the right shapes; InputError otherwise."""
-    if W is None or H is None:
-        raise InputError("init='custom' needs W_init and H_init")
-    W, H = np.asarray(W, dtype=np.float64), np.asarray(H, dtype=np.float64)
-    if W.shape != (shape[0], k) or H.shape != (k, shape[1]):
-        raise InputError(f"W_init {W.shape} and H_init {H.shape} do not fit; pass shapes "
-                         f"{(shape[0], k)} and {(k, shape[1])}")
-    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))) or W.min() < 0 or H.min() < 0:
-        raise InputError("W_init and H_init must be finite and non-negative; fix the start")
-    return W, H

@@ -6,8 +6,11 @@ hits all of them), print one line per fit, then medians over repeats and a markd
 paste into a closing note. The first lines give the command, date, machine, thread pools and
 corpus.
 
-Solvers (``--solvers``): ``topicnmf.factor.factorize(V, k, solver=s, random_state=seed)`` with
-its defaults (init nndsvda, max_iter 400, tol 1e-4) for each solver, each k, each matrix.
+Solvers (``--solvers``): ``topicnmf.factor.factorize(V, k, solver=s, random_state=seed + r)``
+with its defaults (init nndsvda, max_iter 400, tol 1e-4) for each solver, each k, each matrix;
+repeat r uses seed + r, so the medians are over seeds as well as over machine noise (a topic
+model's NPMI moves by about ±0.01 from one seed to the next, for every solver here: one seed
+cannot tell two solvers 0.003 apart).
 Per fit: factorization seconds, iterations, NPMI coherence of the top 10 terms (document
 co-occurrence in that matrix), diversity of the top 25, the relative objective ‖V − WH‖/‖V‖
 (Gram identity, W·H never formed), and time and NPMI against cd on the same matrix. The
@@ -171,7 +174,7 @@ def solver_mode(args, texts):
                         start = time.perf_counter()
                         try:
                             W, H, n_iter = factorize(V, k, solver=solver,
-                                                     random_state=args.seed)
+                                                     random_state=args.seed + repeat)
                         except InputError as exc:
                             skipped[solver] = str(exc)
                             print(f"  {solver}: SKIPPED ({exc})", flush=True)
@@ -208,7 +211,8 @@ def solver_mode(args, texts):
                              fmt(npmi - cd_npmi, "+.4f"), fmt(floor * 1e3, ".1f"),
                              fmt(t / (floor * max(it, 1)), ".1f"), goal])
     rows += [["all", "–", solver, "skipped", *["–"] * 10] for solver in skipped]
-    print(f"\nmedians over {args.repeats} repeat(s), {args.threads} thread(s); time = "
+    print(f"\nmedians over {args.repeats} repeat(s) (seeds {args.seed}–{args.seed + args.repeats - 1}"
+          f"), {args.threads} thread(s); time = "
           "factorize() alone (matrix built once, above); NPMI/time ratios and ΔNPMI against cd "
           "on the same matrix and k; floor = one sweep's unavoidable float32 products; "
           f"goal = time ≤ {TIME_GOAL}× cd and NPMI ≥ cd's")

@@ -461,7 +461,7 @@ def test_factorize_starts_from_a_given_w():
     rng = np.random.default_rng(0)
     V = rng.random((30, 4)) @ rng.random((4, 40))
     W, H, _ = factorize(V, 4, random_state=0)
-    with pytest.warns(Warning, match="iterations"):
+    with pytest.warns(Warning, match="max_iter=5"):
         again, _, n_iter = factorize(V, 4, W_init=W, max_iter=5)
     assert np.allclose(again, W, atol=1e-3)
     with pytest.raises(InputError, match="W_init has shape"):

@@ -26,7 +26,7 @@ def test_orientation_and_non_negativity(V, solver, loss):
 def test_orientation_matches_scikit_learn_transposed(V):
     from sklearn.decomposition import NMF
 
-    W, H, _ = factorize(V, 4, random_state=0)
+    W, H, _ = factorize(V, 4, solver="cd", random_state=0)
     sk = NMF(4, init="nndsvda", random_state=0, max_iter=400)
     W_sk = sk.fit_transform(V.T)
     assert np.allclose(W @ H, (W_sk @ sk.components_).T, atol=1e-8)
@@ -111,7 +111,8 @@ def test_project_with_a_given_gram_matrix_is_the_same(V):
 # -- the one entry: factorize dispatches to the backends ----------------------------------------
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("params", [{}, {"init": "random"}, {"solver": "mu", "max_iter": 50},
+@pytest.mark.parametrize("params", [{"solver": "cd"}, {"solver": "cd", "init": "random"},
+                                    {"solver": "mu", "max_iter": 50},
                                     {"solver": "mu", "loss": "kullback-leibler", "max_iter": 50},
                                     {"solver": "minibatch", "max_iter": 3}])
 def test_the_entry_is_what_the_model_and_the_backend_fit(V, params):
@@ -165,7 +166,7 @@ def test_the_mask_path_is_masked_nmf_with_topics_summing_to_one():
     from topicnmf.factor.projection import normalize_columns
 
     V, mask = _ratings()
-    W, H, n_iter = factorize(V, 3, mask=mask, tol=1e-6, random_state=0)
+    W, H, n_iter = factorize(V, 3, mask=mask, solver="mu", tol=1e-6, random_state=0)
     W0, H0, n0 = masked_nmf(V, mask, 3, tol=1e-6, random_state=0)     # max_iter: its default
     W1, H1 = normalize_columns(W0, H0)
     np.testing.assert_array_equal(W, W1)
@@ -183,7 +184,7 @@ def test_the_mask_path_is_masked_nmf_with_topics_summing_to_one():
     ({"loss": "itakura"}, "loss='itakura' is unknown"),
     ({"seeds": "SEEDS", "seed_weight": -1.0},
      r"seed_weight=-1.0: must be 0 or more \(default 0.02\)"),
-    ({"seeds": "SEEDS", "loss": "kullback-leibler"}, "solver='cd' does not support"),
+    ({"seeds": "SEEDS", "loss": "kullback-leibler"}, "solver='hals' does not support"),
     ({"seeds": "SEEDS", "mask": "MASK"}, "seed topics and missing cells"),
     ({"mask": np.ones((3, 3))}, r"V has shape \(\d+, 400\) but mask has shape \(3, 3\)"),
 ])

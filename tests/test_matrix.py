@@ -143,8 +143,8 @@ def test_blank_cell_is_zero_or_missing(tmp_path):
 
 def test_an_item_matrix_is_fitted_by_the_estimator_itself():
     matrix = load_matrix(PURCHASES)
-    model = TopicModel(3, random_state=0, max_iter=3000, stop_words=None, min_df=1,
-                       max_df=1.0).fit(matrix)
+    model = TopicModel(3, solver="cd", random_state=0, max_iter=3000, stop_words=None,
+                       min_df=1, max_df=1.0).fit(matrix)
     np.testing.assert_array_equal(model.W_, fit_matrix(PURCHASES, 3, random_state=0).W_)
     assert model.mode == "matrix" and model.items_ == matrix.items
     assert model.snippets_[0] == matrix.snippet(0)

@@ -61,9 +61,11 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     if matrix_path is not None:
         from ..model.estimator import fit_matrix
 
+        # A table keeps fit_matrix's own default (cd) unless --solver is given.
+        given = click.get_current_context().get_parameter_source("solver").name != "DEFAULT"
         model = fit_matrix(matrix_path, n_topics, missing=missing, random_state=random_state,
                            max_iter=max_iter or 3000,
-                           solver=solver if solver in ("mu", "hals") else "cd")
+                           solver=solver if given and solver in ("mu", "hals") else "cd")
         model = aligned(model, align_to)
         model.save(output)
         info(f"fitted {n_topics} segments: {model.W_.shape[0]} items × {model.n_documents} "

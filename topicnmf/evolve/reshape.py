@@ -132,7 +132,7 @@ def split(model, topic, *, into=2, sweeps=SWEEPS, random_state=0):
     if min(own.size, rows.size) < into:
         raise InputError(f"topic {topic} dominates {own.size} document(s) with {rows.size} "
                          f"term(s); splitting it into {into} needs at least {into} of each")
-    Wp, _, _ = factorize(part[rows], into, solver="cd" if model.loss == "frobenius" else "mu",
+    Wp, _, _ = factorize(part[rows], into, solver="hals" if model.loss == "frobenius" else "mu",
                          loss=model.loss, random_state=random_state)
     parts = np.zeros((model.W_.shape[0], into))
     parts[rows] = Wp

@@ -26,7 +26,7 @@ from .seeding import SEED_WEIGHT, guided_nmf
 __all__ = ["factorize", "SOLVERS", "LOSSES", "INITS", "SEED_WEIGHT"]
 
 
-def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None, seeds=(),
+def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=None, seeds=(),
               seed_weight=SEED_WEIGHT, max_iter=None, tol=1e-4, random_state=None,
               W_init=None, H_init=None):
     """Factorize ``V ≈ W · H`` with non-negative ``W`` and ``H``.
@@ -108,8 +108,8 @@ def factorize(V, k, *, solver="cd", loss="frobenius", init="nndsvda", mask=None,
         W_init, H_init = check_start(V, k, W_init, H_init, loss)
         if solver == "hals":
             check_factorization_params(V, k, solver, loss, "custom")
-            return hals_nmf(V, k, max_iter=max_iter, tol=tol, random_state=random_state,
-                            W_init=W_init, H_init=H_init)
+            return hals_nmf(V, k, init="custom", max_iter=max_iter, tol=tol,
+                            random_state=random_state, W_init=W_init, H_init=H_init)
         return sklearn_nmf(V, k, solver=solver, loss=loss, init="custom", max_iter=max_iter,
                            tol=tol, random_state=random_state, W_init=W_init, H_init=H_init)
     if seeds:

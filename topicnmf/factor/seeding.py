@@ -196,7 +196,7 @@ def seeded_init(V, k, columns, random_state=None):
     return W
 
 
-def guided_nmf(V, k, seeds, *, solver="cd", loss="frobenius", max_iter=None, tol=1e-4,
+def guided_nmf(V, k, seeds, *, solver="hals", loss="frobenius", max_iter=None, tol=1e-4,
                random_state=None, weight=SEED_WEIGHT):
     """``V ≈ W H`` with seeded topics in columns ``0..len(seeds)-1``: the guided backend of
     :func:`topicnmf.factor.factorize`.

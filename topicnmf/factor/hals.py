@@ -310,7 +310,10 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
     # Scaled before rounding to float32 (solve_blocks scales again, by about 1), so that V and
     # c·V round alike and give the same topics.
     size = np.sqrt(float(V.data @ V.data) / V.shape[1]) or 1.0
-    blocks = InMemoryBlocks(V * (1.0 / size), block_size=block_size, dtype=dtype)
+    scaled = sp.csc_matrix(((V.data * (1.0 / size)).astype(dtype), V.indices, V.indptr),
+                           shape=V.shape)      # V's index arrays shared, not copied
+    blocks = InMemoryBlocks(scaled, block_size=block_size, dtype=dtype)
+    del scaled
     if init == "custom":
         H_init = H_init / size
     W, H, n_iter = solve_blocks(blocks, int(k), init=init, max_iter=max_iter, tol=tol,

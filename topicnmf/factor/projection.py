@@ -14,6 +14,8 @@ import scipy.sparse as sp
 
 from ..errors import InputError
 
+PROJECT_CHUNK = 16384      # documents projected at a time (the temporaries are k × this)
+
 
 def shares(H) -> np.ndarray:
     """Memberships as shares: each column of ``H`` (k × documents) scaled to sum to 1;
@@ -100,21 +102,37 @@ def project(V, W, *, loss="frobenius", max_iter=300, tol=1e-6, gram=None):
 
 
 def _project_frobenius(V, W, max_iter, tol, G):
+    """Column by column (each column's updates are its own), in chunks of ``PROJECT_CHUNK``
+    documents so the temporaries stay small; the result does not depend on the chunks."""
+    n = V.shape[1]
+    if n <= PROJECT_CHUNK:
+        return _project_chunk(V, W, max_iter, tol, G)
+    H = np.empty((W.shape[1], n))
+    for a in range(0, n, PROJECT_CHUNK):
+        H[:, a:a + PROJECT_CHUNK] = _project_chunk(V[:, a:a + PROJECT_CHUNK], W, max_iter, tol,
+                                                   G)
+    return H
+
+
+def _project_chunk(V, W, max_iter, tol, G):
     B = np.asarray((V.T @ W).T)                      # k × docs: Wᵀ v for every column
     k, n = B.shape
     diag = np.where(np.diag(G) > 0, np.diag(G), 1.0)
-    H = np.maximum(B, 0) / diag[:, None]             # per-coordinate start, then refine
+    H = np.maximum(B, 0)                             # per-coordinate start, then refine
+    H /= diag[:, None]
     active = np.arange(n)
     for _ in range(max_iter):
         if active.size == 0:
             break
-        Ha, Ba = H[:, active], B[:, active]
+        every = active.size == n                     # no copies while every column moves
+        Ha, Ba = (H, B) if every else (H[:, active], B[:, active])
         change = np.zeros(active.size)
         for t in range(k):
             new = np.maximum(Ha[t] + (Ba[t] - G[t] @ Ha) / diag[t], 0.0)
             np.maximum(change, np.abs(new - Ha[t]), out=change)
             Ha[t] = new
-        H[:, active] = Ha
+        if not every:
+            H[:, active] = Ha
         scale = np.maximum(Ha.max(axis=0), 1e-12)
         active = active[change > tol * scale]
     return H

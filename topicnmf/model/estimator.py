@@ -255,9 +255,11 @@ class TopicModel(Parameters, FittedTopics):
                                   self.vectorizer_, warn=False)
 
     def _fit_matrix(self, V, seeds=()):
-        W, _, n_iter = self.factorize_matrix(V, seeds)
+        W, H, n_iter = self.factorize_matrix(V, seeds)
         # Memberships are recomputed with the final W by the same projection that `transform`
-        # uses, so a training document transformed again gets exactly its H_ column.
+        # uses, so a training document transformed again gets exactly its H_ column (the
+        # solver's are let go first: they are the largest array of the fit).
+        del H
         H = project(V, W, loss=self.loss)
         warn_if_degenerate(H)
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter

@@ -270,7 +270,8 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         raise InputError("choose_k does not take seed topics; choose k without them, then "
                          "fit with the seed topics")
     docs = as_documents(documents)
-    V = make_vectorizer(estimator.get_params()).fit_transform([d.text for d in docs]).tocsc()
+    vectorizer = make_vectorizer(estimator.get_params(), docs)
+    V = vectorizer.fit_transform([d.text for d in docs]).tocsc()
     limit = min(V.shape)
     if ks[-1] > limit:
         raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from benchlib import DEFAULT_DATA, markdown_table, print_header  # noqa: E402
+from benchlib import DEFAULT_DATA, markdown_table, median, print_header  # noqa: E402
 from topicnmf import load_corpus  # noqa: E402
 from topicnmf.factor import factorize  # noqa: E402
 from topicnmf.factor.projection import project  # noqa: E402
@@ -61,17 +61,17 @@ def counts_table(name, docs):
     print(flush=True)
 
 
-def cost(name, texts):
-    prep = Preprocessor()
-    start = time.perf_counter()
-    for t in texts:
-        prep(t)
-    tokenize = time.perf_counter() - start
-    cleaner = Cleaner(STEPS).fit(texts)
-    start = time.perf_counter()
-    for t in texts:
-        cleaner(t)
-    clean = time.perf_counter() - start
+def cost(name, texts, repeats=3):
+    """Median seconds of tokenizing and of cleaning with every step, alternated."""
+    prep, cleaner = Preprocessor(), Cleaner(STEPS).fit(texts)
+    times = {"tokenize": [], "clean": []}
+    for _ in range(repeats):
+        for what, func in (("tokenize", prep), ("clean", cleaner)):
+            start = time.perf_counter()
+            for t in texts:
+                func(t)
+            times[what].append(time.perf_counter() - start)
+    tokenize, clean = median(times["tokenize"]), median(times["clean"])
     return [name, len(texts), f"{tokenize:.2f}", f"{clean:.2f}", f"{clean / tokenize:.2f}"]
 
 
@@ -97,23 +97,36 @@ def main():
     parser.add_argument("--limit", type=int, help="first N sectioned descriptions only")
     parser.add_argument("-k", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--parts", default="counts,cost,template",
+                        help="what to run, comma-separated: counts, cost, template")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     texts, sections = load_debian(args.data, args.limit)
     print_header("cleaning: counts, cost and the template rule", args.data, len(texts))
 
     shipped = {"changelogs": load_corpus(REPO / "corpora/changelogs.jsonl.gz"),
                "python-docs": load_corpus(REPO / "corpora/python-docs")}
-    counts_table("Debian descriptions", texts)
-    for name, corpus in shipped.items():
-        counts_table(name, corpus)
+    if "counts" in parts:
+        counts_table("Debian descriptions", texts)
+        for name, corpus in shipped.items():
+            counts_table(name, corpus)
+    if "cost" in parts:
+        print_cost(texts, shipped)
+    if "template" in parts:
+        template_rule(texts, sections, args.k, args.seed)
 
-    print("## cost: seconds to tokenize (default Preprocessor) and to clean with every step")
+
+def print_cost(texts, shipped):
+    print("## cost: seconds to tokenize (default Preprocessor) and to clean with every step "
+          "(medians of 3, alternated)")
     rows = [cost("Debian descriptions", texts)]
     rows += [cost(name, corpus.texts) for name, corpus in shipped.items()]
     print(markdown_table(["corpus", "documents", "tokenize s", "clean s", "clean/tokenize"],
                          rows))
     print(flush=True)
 
+
+def template_rule(texts, sections, ks, seed):
     print("## template lines by share (Debian descriptions)")
     picked = {}
     for share in SHARES[1:]:
@@ -124,9 +137,11 @@ def main():
     rows = []
     for share in SHARES:
         lines = None if share is None else picked[share]
-        for k in args.k:
+        if lines == ():
+            continue                                    # no line: the same as no template step
+        for k in ks:
             start = time.perf_counter()
-            nmi, ari, largest, npmi, div = topic_scores(texts, sections, lines, k, args.seed)
+            nmi, ari, largest, npmi, div = topic_scores(texts, sections, lines, k, seed)
             name = "no template step" if share is None else f"template, share >= {share:.3f}"
             rows.append([name, "–" if lines is None else len(lines), k, f"{nmi:.3f}",
                          f"{ari:.3f}", f"{largest:.1%}", f"{npmi:.4f}", f"{div:.3f}"])

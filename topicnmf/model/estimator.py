@@ -60,12 +60,11 @@ class TopicModel(Parameters, FittedTopics):
     random_state : int, optional
         Seed: the same input and seed give the same topics.
     clean : 'auto', 'none' or str or list of str
-        Cleaning steps before tokenizing (:mod:`topicnmf.text.clean`): ``email``,
-        ``quotes``, ``signatures``, ``template``, ``markup``, ``urls``, ``numbers``, as a
-        list or a comma-separated string. 'auto' cleans mail (``.eml`` files, texts that
-        start with a mail header) and markup (``.rst``, ``.md``, ``.html`` files) and nothing
-        else. The steps chosen (and the template lines learned) are saved with the model
-        and applied to every new document.
+        Cleaning steps before tokenizing (:mod:`topicnmf.text.clean`), a list or a comma-
+        separated string of ``email``, ``quotes``, ``signatures``, ``template``, ``markup``,
+        ``urls``, ``numbers``. 'auto' cleans mail (``.eml`` files, texts that start with a
+        mail header) and markup (``.rst``, ``.md``, ``.html`` files). The steps chosen (and
+        template lines learned) are saved with the model and applied to new documents.
     stem : bool
         Snowball stemming; topics still show the most frequent real word of each stem.
     stop_words : 'english' or None

@@ -118,7 +118,9 @@ def rows(result, nested: bool = False) -> list:
                    "error": result.error}
         return rows(result.topics, nested) + [overall]
     if name == "quality.choose.KChoice":
-        return [{**asdict(score), "recommended": score.k == result.k}
+        columns = ("k", "coherence", "diversity", "stability", "agreement", "error",
+                   "unexplained")
+        return [{**{c: getattr(score, c) for c in columns}, "recommended": score.k == result.k}
                 for score in result.scores]
     return [row(item, nested) for item in result]
 

@@ -23,7 +23,7 @@ _REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|sv|vs|antw)\s*(?:\[\d+\])?\
                            re.IGNORECASE)
 _ADDRESS = re.compile(r"(?:mailto:)?\b[\w.+'-]++@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}\b>?")
 
-_QUOTED = re.compile(r">")                 # at the start of the line, as mail clients quote
+_QUOTED = re.compile(r">(?!=)")      # at the start of the line, as mail clients quote (not >=)
 _ATTRIBUTION_WORDS = ("wrote", "writes", "schrieb", "a écrit")
 _ATTRIBUTION = re.compile(r".{0,160}\b(?:wrote|writes|schrieb|a écrit)\s*:\s*$",
                           re.IGNORECASE)

@@ -59,12 +59,9 @@ class TopicModel(Parameters, FittedTopics):
         The solver's tolerance (hals: relative decrease of the objective over 10 sweeps).
     random_state : int, optional
         Seed: the same input and seed give the same topics.
-    clean : 'auto', 'none' or str or list of str
-        Cleaning steps before tokenizing (:mod:`topicnmf.text.clean`), a list or a comma-
-        separated string of ``email``, ``quotes``, ``signatures``, ``template``, ``markup``,
-        ``urls``, ``numbers``. 'auto' cleans mail (``.eml`` files, texts that start with a
-        mail header) and markup (``.rst``, ``.md``, ``.html`` files). The steps chosen (and
-        template lines learned) are saved with the model and applied to new documents.
+    clean : 'auto', 'none', or step names (a list or a comma-separated string)
+        Cleaning before tokenizing (:mod:`topicnmf.text.clean`); 'auto' cleans mail and
+        markup files. Saved with the model and applied to every new document.
     stem : bool
         Snowball stemming; topics still show the most frequent real word of each stem.
     stop_words : 'english' or None
@@ -96,8 +93,7 @@ class TopicModel(Parameters, FittedTopics):
     snippets_ : list of str
         First line of each document, cleaned (for reports).
     cleaned_ : dict of {str: int}
-        What cleaning removed from the training documents, e.g. ``{"quoted lines": 12}``
-        (after :meth:`fit`; not saved).
+        What cleaning removed from the training documents (``{"quoted lines": 12}``).
     document_meta_ : list of dict
         Label/date metadata of each document, when the corpus had them.
     topic_labels_ : list of str

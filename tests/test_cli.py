@@ -117,7 +117,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
 #: The library functions behind each command: its options are named after their keywords.
 CALLS = {
     "fit": ["model.estimator:TopicModel", "model.estimator:fit_matrix", "io.corpus:load_corpus",
-            "evolve.align:align"],
+            "evolve.align:align", "text.explain:explain_cleaning"],
     "topics": ["model.estimator:TopicModel.topics", "queries.segment:term_topics"],
     "segments": ["queries.segment:segments"],
     "recommend": ["queries.recommend:recommend"],
@@ -152,6 +152,8 @@ NAMED_OTHERWISE = {
     "--clear": ("label",),
     # text such as 5:60:5 for quality.choose.parse_k_range, which gives choose_k's ks
     "--k": ("choose-k",),
+    # instead of fitting: prints text.explain.explain_cleaning(corpus, clean=...) and stops
+    "--explain-cleaning": ("fit",),
     # a second output file: the command draws present.plots.choose_k_figure(result) there
     # (present.charts.trends_figure, dendrogram_figure)
     "--plot": ("choose-k", "trends", "hierarchy"),

@@ -61,6 +61,9 @@ def test_choose_k_recommends_the_number_of_separate_groups(n_groups):
     # The right k: every topic is one group, so no top term is shared and the topics come back.
     assert best.diversity == 1.0
     assert best.stability == max(s.stability for s in choice.scores)
+    # ... and every resample puts the documents in the same groups (the rule's measure)
+    assert best.agreement == 1.0 == max(s.agreement for s in choice.scores)
+    assert "highest agreement of the documents' dominant topics" in choice.reason
     errors = [s.error for s in choice.scores]
     assert errors == sorted(errors, reverse=True)          # more topics, smaller error
     assert [r["recommended"] for r in rows(choice)].count(True) == 1
@@ -233,7 +236,8 @@ def test_choose_k_command_table_plot_and_determinism(tmp_path):
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
     assert b"<svg" in (tmp_path / "a.svg").read_bytes()
     lines = first.stdout.splitlines()
-    assert lines[0] == "k,coherence,diversity,stability,error,unexplained,recommended"
+    assert lines[0] == ("k,coherence,diversity,stability,agreement,error,unexplained,"
+                        "recommended")
     assert [line.split(",")[0] for line in lines[1:]] == ["2", "3", "4", "5"]
     assert [line.split(",")[-1] for line in lines[1:]] == ["false", "true", "false", "false"]
 

@@ -421,3 +421,29 @@ def test_recommend_k_leaves_out_rows_that_leave_documents_unexplained():
     assert recommend_k([{**r.__dict__, "unexplained": 0.0} for r in rows])[0] == 2
     assert recommend_k([{f: getattr(r, f) for f in ("k", "coherence", "diversity",
                                                     "stability")} for r in rows])[0] == 2
+
+
+def test_recommend_k_reads_agreement_when_every_row_has_it():
+    rows = [dict(k=2, coherence=0.10, diversity=0.9, stability=0.90, agreement=0.80),
+            dict(k=3, coherence=0.12, diversity=0.9, stability=0.70, agreement=0.97),
+            dict(k=4, coherence=0.20, diversity=0.8, stability=0.85, agreement=0.90)]
+    k, reason = recommend_k(rows)
+    assert k == 3 and "highest agreement" in reason and "runner-up k=4" in reason
+    # a table of your own without agreement (or with a row lacking it): coherence + stability
+    assert recommend_k([{n: v for n, v in r.items() if n != "agreement"} for r in rows])[0] == 4
+    assert recommend_k(rows[:2] + [{n: v for n, v in rows[2].items() if n != "agreement"}])[0] \
+        == 4
+    assert recommend_k([KScore(**r) for r in rows])[0] == 3
+
+
+def test_assignment_agreement_ignores_topic_numbers_and_sees_splits():
+    from topicnmf.quality.stability import assignment_agreement
+
+    reference = np.repeat([0, 1, 2], 4)
+    columns = [np.arange(12), np.arange(0, 12, 2)]
+    same = [np.repeat([2, 0, 1], 4), np.repeat([1, 2, 0], 2)]
+    assert assignment_agreement(reference, same, columns) == 1.0
+    split = [np.array([0, 0, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2]), np.repeat([0, 1, 2], 2)]
+    assert 0 < assignment_agreement(reference, split, columns) < 1
+    with pytest.raises(InputError, match="one column set per run"):
+        assignment_agreement(reference, same, columns[:1])

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .common import info, load_model, progress
+from .common import echo_rows, info, load_model, progress
 from .options import FiniteFloat, corpus_options, make_estimator, model_options, read_corpus
 
 
@@ -20,9 +20,10 @@ from .options import FiniteFloat, corpus_options, make_estimator, model_options,
                                       "of the fit; for ratings).")
 @click.option("-k", "--n-topics", type=click.IntRange(min=1), default=10, show_default=True,
               help="Number of topics.")
-@click.option("-o", "--output", type=click.Path(), required=True,
+@click.option("-o", "--output", type=click.Path(),
               help="Folder to write the model to: a new or empty folder, or a model folder "
-                   "(only its model.json and arrays.npz are replaced).")
+                   "(only its model.json and arrays.npz are replaced). Required unless "
+                   "--explain-cleaning.")
 @corpus_options
 @model_options
 @click.option("--seed-topics", "seed_topics_file", type=click.Path(exists=True, dir_okay=False),
@@ -33,9 +34,12 @@ from .options import FiniteFloat, corpus_options, make_estimator, model_options,
 @click.option("--align-to", "align_to_path", type=click.Path(exists=True), metavar="MODEL",
               help="Keep MODEL's topic ids: topics that match one of MODEL's take its id and "
                    "name, the others new ids (never one MODEL had); see topicnmf diff.")
+@click.option("--explain-cleaning", is_flag=True,
+              help="Print what --clean removes from CORPUS (counts per step, an example "
+                   "each) and stop without fitting.")
 def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
         label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, align_to_path,
-        random_state, max_iter, solver, **settings):
+        explain_cleaning, random_state, max_iter, solver, **settings):
     """Fit topics to a corpus and save the model to a directory.
 
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
@@ -44,9 +48,13 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     With --matrix, fit segments to a purchases/ratings table instead (no CORPUS); the same
     verbs then work on people and items.
 
+    Text is cleaned first (--clean): by default mail headers, quoted replies and signatures
+    of mail, and the markup of .rst, .md and .html files; --explain-cleaning shows what goes.
+
     \b
     Example:
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --random-state 0
+      topicnmf fit corpora/python-docs --explain-cleaning
       topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
       topicnmf fit corpora/changelogs.jsonl.gz --date-column date -k 10 -o /tmp/m3 --align-to /tmp/m2
@@ -56,6 +64,15 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
 
     if (corpus is None) == (matrix_path is None):
         raise click.UsageError("give either CORPUS or --matrix FILE")
+    if explain_cleaning:
+        if corpus is None:
+            raise click.UsageError("--explain-cleaning needs a CORPUS")
+        docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
+                           date_column, duplicate_ids)
+        _explain(docs, settings["clean"])
+        return
+    if output is None:
+        raise click.UsageError("Missing option '-o' / '--output'.")
     check_model_destination(output)
     align_to = load_model(align_to_path) if align_to_path else None
     if matrix_path is not None:
@@ -81,8 +98,25 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     start = time.perf_counter()
     model = aligned(model.fit(docs, progress=progress), align_to)
     model.save(output)
+    steps = model.vectorizer_.preprocessor.clean
+    if steps:
+        removed = ", ".join(f"{n:,} {unit}" for unit, n in model.cleaned_.items())
+        info(f"cleaned ({', '.join(steps)}): {removed or 'nothing to remove'}")
     info(f"fitted {n_topics} topics: {model.n_documents} documents × {model.W_.shape[0]} terms, "
          f"{model.n_iter_} iterations, {time.perf_counter() - start:.1f} s → {output}")
+
+
+def _explain(docs, clean):
+    """``fit --explain-cleaning``: the counts of ``explain_cleaning`` as a table."""
+    from ..text.explain import explain_cleaning
+
+    report = explain_cleaning(docs, clean=clean)
+    if report.steps:
+        echo_rows(report, "table")
+    info(f"cleaning steps: {', '.join(report.steps) or 'none'}; {report.changed} of "
+         f"{report.n_documents} documents changed"
+         + (f"; {len(report.template_lines)} template lines" if "template" in report.steps
+            else ""))
 
 
 

@@ -23,6 +23,8 @@ SOLVERS = ("cd", "mu", "minibatch", "hals")
 LOSSES = ("frobenius", "kullback-leibler")
 INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
 WEIGHTINGS = ("sublinear", "tfidf", "counts")
+#: = topicnmf.text.clean.STEPS, in the order they are applied (likewise not imported)
+CLEAN_STEPS = ("email", "quotes", "signatures", "template", "markup", "urls", "numbers")
 #: = topicnmf.tagging.tagger.THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS (not imported: the CLI
 #: starts without loading NumPy and SciPy; a test checks that they agree).
 THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
@@ -137,6 +139,12 @@ def model_options(func):
                      show_default=True,
                      help="Stopping tolerance of the solver (hals: relative decrease of the "
                           "cost over 10 sweeps)."),
+        click.option("--clean", default="auto", show_default=True, metavar="STEPS",
+                     help="Text cleaning before tokenizing: auto, none, or steps among "
+                          f"{','.join(CLEAN_STEPS)} (comma-separated). auto cleans mail "
+                          "(.eml files, texts that start with mail headers: headers, "
+                          "addresses, quotes, signatures) and markup (.rst .md .html files). "
+                          "Saved with the model for tag, assign and update."),
         click.option("--stem/--no-stem", default=False, show_default=True,
                      help="Snowball stemming (topics still show real words)."),
         click.option("--extra-stop-words", "--stop-words", "extra_stop_words",

@@ -140,11 +140,11 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
     For every k the topics are fitted on all documents (coherence, diversity, relative
     reconstruction error, as in 'topicnmf evaluate', and the share of documents left
     unexplained, i.e. unassigned by 'tag') and --runs times on --sample-fraction of them
-    (stability).
-    The recommended k has the best mean of coherence and stability, each scaled to 0..1 over
-    the candidates, among the k whose topics are diverse enough (diversity >= 0.5) and leave
-    at most 5% more documents unexplained than the best k; the rule and its numbers are
-    printed. Takes the same corpus and model options as 'topicnmf fit'; --random-state seeds
+    (stability of the top terms; agreement: how well the resampled fits keep each
+    document's dominant topic, adjusted Rand index).
+    The recommended k has the highest agreement among the k whose topics are diverse enough
+    (diversity >= 0.5) and leave at most 5% more documents unexplained than the best k; the
+    rule and its numbers are printed. Takes the same corpus and model options as 'topicnmf fit'; --random-state seeds
     both the fits and the resampling.
 
     Long scans: --journal FILE keeps each finished fit, so an interrupted run (Ctrl-C, a

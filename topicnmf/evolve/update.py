@@ -199,7 +199,8 @@ def update(model, documents, *, new_topics=AUTO, keep_documents=True, threshold=
     fitted = derived_model(
         model, V_=V, vectorizer_=vectorizer,
         document_ids_=[model.document_ids_[j] for j in old] + [d.id for d in docs],
-        snippets_=[model.snippets_[j] for j in old] + [first_line(d.text) for d in docs],
+        snippets_=[model.snippets_[j] for j in old]
+        + [first_line(vectorizer.preprocessor.clean_text(d.text)) for d in docs],
         document_meta_=[model.document_meta_[j] for j in old] + [dict(d.meta) for d in docs])
     while True:
         result = _refit(model, fitted, V_new, H_new, added, round(share_new * len(docs)),

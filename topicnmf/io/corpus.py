@@ -160,7 +160,7 @@ def _unique(docs: Iterator[Document], source, policy, skipped) -> list:
                 skip(skipped, f"{source} id '{doc.id}'", "duplicate id")
                 continue
             seen[doc.id] += 1
-            doc = Document(f"{doc.id}#{seen[doc.id]}", doc.text, doc.meta)
+            doc = Document(f"{doc.id}#{seen[doc.id]}", doc.text, doc.meta, doc.kind)
         seen.setdefault(doc.id, 1)
         out.append(doc)
     return out

@@ -35,11 +35,17 @@ READ_ERRORS = (OSError, EOFError, zlib.error)
 
 @dataclass(frozen=True)
 class Document:
-    """One text with a stable id and optional metadata (label, date, ...)."""
+    """One text with a stable id and optional metadata (label, date, ...).
+
+    ``kind`` is what the input says the text is: the suffix of a file read whole (``.eml``,
+    ``.rst``, ``.md``, ``.html``, ``.txt``, without ``.gz``); empty for rows, lines and plain
+    strings. Cleaning (:mod:`topicnmf.text.clean`) chooses its default steps by it.
+    """
 
     id: str
     text: str
     meta: dict = field(default_factory=dict)
+    kind: str = ""
 
 
 def suffix(path) -> str:
@@ -161,7 +167,7 @@ def read_file_document(path, doc_id, skipped, *, kind=None, encoding="utf-8"):
     if not text.strip():
         skip(skipped, path, "empty")
         return None
-    return Document(doc_id, text)
+    return Document(doc_id, text, kind=kind)
 
 
 class _TextExtractor(html.parser.HTMLParser):

@@ -59,6 +59,9 @@ class TopicModel(Parameters, FittedTopics):
         The solver's tolerance (hals: relative decrease of the objective over 10 sweeps).
     random_state : int, optional
         Seed: the same input and seed give the same topics.
+    clean : 'auto', 'none', or step names (a list or a comma-separated string)
+        Cleaning before tokenizing (:mod:`topicnmf.text.clean`); 'auto' cleans mail and
+        markup files. Saved with the model and applied to every new document.
     stem : bool
         Snowball stemming; topics still show the most frequent real word of each stem.
     stop_words : 'english' or None
@@ -88,7 +91,9 @@ class TopicModel(Parameters, FittedTopics):
     vectorizer_ : Vectorizer
     document_ids_ : list of str
     snippets_ : list of str
-        First line of each document (for reports).
+        First line of each document, cleaned (for reports).
+    cleaned_ : dict of {str: int}
+        What cleaning removed from the training documents (``{"quoted lines": 12}``).
     document_meta_ : list of dict
         Label/date metadata of each document, when the corpus had them.
     topic_labels_ : list of str
@@ -117,7 +122,7 @@ class TopicModel(Parameters, FittedTopics):
     """
 
     def __init__(self, n_topics=10, *, solver="hals", loss="frobenius", init="nndsvda",
-                 max_iter=None, tol=1e-4, random_state=None, stem=False,
+                 max_iter=None, tol=1e-4, random_state=None, clean="auto", stem=False,
                  stop_words="english", extra_stop_words=None, ngram_range=(1, 1), min_df=2,
                  max_df=0.95, max_features=None, sublinear_tf=True, use_idf=True,
                  seed_topics=None, seed_weight=SEED_WEIGHT):
@@ -128,6 +133,7 @@ class TopicModel(Parameters, FittedTopics):
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
+        self.clean = clean
         self.stem = stem
         self.stop_words = stop_words
         self.extra_stop_words = extra_stop_words
@@ -142,8 +148,8 @@ class TopicModel(Parameters, FittedTopics):
 
     # get_params / set_params: Parameters (scikit-learn's protocol, so clone() works)
 
-    def _make_vectorizer(self) -> Vectorizer:
-        return make_vectorizer(self.get_params())
+    def _make_vectorizer(self, documents=()) -> Vectorizer:
+        return make_vectorizer(self.get_params(), documents)
 
     def fit(self, documents, y=None, *, progress=None):
         """Fit topics to documents.
@@ -171,13 +177,15 @@ class TopicModel(Parameters, FittedTopics):
                              f"({len(docs)}); choose k <= {len(docs)}")
         seed_topics = check_seed_topics(self.seed_topics, self.n_topics) if self.seed_topics else {}
         start = time.perf_counter()
-        vectorizer = self._make_vectorizer()
+        vectorizer = self._make_vectorizer(docs)
         V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
+        prep = vectorizer.preprocessor
         self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer))
         self.mode_ = "text"
         self.vectorizer_ = vectorizer
         self.document_ids_ = [d.id for d in docs]
-        self.snippets_ = [first_line(d.text) for d in docs]
+        self.snippets_ = [first_line(prep.clean_text(d.text)) for d in docs]
+        self.cleaned_ = dict(prep.cleaned)
         self.document_meta_ = [dict(d.meta) for d in docs]
         self.history_ = []
         self.fit_seconds_ = time.perf_counter() - start

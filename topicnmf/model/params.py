@@ -7,6 +7,7 @@ import inspect
 
 from .. import validate
 from ..errors import InputError
+from ..text.clean import parse_clean, resolve_clean
 from ..text.preprocess import Preprocessor, parse_ngram_range, read_stop_words
 from ..text.vectorize import Vectorizer
 
@@ -57,17 +58,23 @@ def check_params(params) -> dict:
     validate.document_frequency(params["max_df"], "max_df")
     validate.integer(params["max_features"], "max_features", 1, optional=True)
     validate.real(params["seed_weight"], "seed_weight", 0)
+    parse_clean(params["clean"])
     return params
 
 
-def make_vectorizer(params) -> Vectorizer:
+def make_vectorizer(params, documents=()) -> Vectorizer:
     """The unfitted :class:`~topicnmf.text.vectorize.Vectorizer` of a TopicModel's text
-    settings (stop words, stemming, n-grams, vocabulary limits, weighting)."""
+    settings (cleaning, stop words, stemming, n-grams, vocabulary limits, weighting).
+
+    ``clean='auto'`` is resolved for ``documents`` (the corpus about to be fitted), see
+    :func:`topicnmf.text.clean.resolve_clean`.
+    """
     extra = params["extra_stop_words"] or ()
     if isinstance(extra, (str, bytes)) or hasattr(extra, "__fspath__"):
         extra = read_stop_words(extra)
     prep = Preprocessor(stop_words=params["stop_words"], extra_stop_words=extra,
-                        stem=params["stem"], ngram_range=parse_ngram_range(params["ngram_range"]))
+                        stem=params["stem"], ngram_range=parse_ngram_range(params["ngram_range"]),
+                        clean=resolve_clean(params["clean"], documents))
     return Vectorizer(prep, min_df=params["min_df"], max_df=params["max_df"],
                       max_features=params["max_features"], sublinear_tf=params["sublinear_tf"],
                       use_idf=params["use_idf"])

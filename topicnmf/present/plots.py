@@ -190,7 +190,8 @@ def shares_figure(months, shares, labels, colors, *, what="topic", ids=None):
 
 
 def choose_k_figure(choice):
-    """Coherence, diversity, stability and relative error against k, the recommended k marked.
+    """Coherence, diversity, stability (with the agreement of the documents' dominant topics,
+    which the rule reads) and relative error against k, the recommended k marked.
 
     Parameters
     ----------
@@ -201,7 +202,7 @@ def choose_k_figure(choice):
     ks = [s.k for s in choice.scores]
     panels = [("coherence", "NPMI coherence (higher is better)"),
               ("diversity", "diversity (higher is better)"),
-              ("stability", "stability (higher is better)"),
+              ("stability", "stability, agreement (dotted; the rule)"),
               ("error", "relative error (keeps falling)")]
     with style():
         fig = new_figure(9, 5.2)
@@ -212,6 +213,9 @@ def choose_k_figure(choice):
             ax.axvline(choice.k, color="#c44e52", linestyle="--", linewidth=1)
             ax.set_title(title, loc="left")
             ax.grid(alpha=0.3)
+        agreement = [s.agreement for s in choice.scores]
+        if all(a == a for a in agreement):                  # none is NaN
+            axes[2].plot(ks, agreement, marker="s", ms=4, linestyle=":", color="#55a868")
         axes[1].axhline(DIVERSITY_FLOOR, color="#999999", linestyle=":", linewidth=1)
         axes[1].annotate(f"floor {DIVERSITY_FLOOR}", xy=(0, DIVERSITY_FLOOR),
                          xycoords=("axes fraction", "data"), xytext=(3, 3),

@@ -32,6 +32,16 @@ def _words(words, nested):
     return list(words) if nested else ", ".join(words)
 
 
+def _examples(examples, nested):
+    """Cell of cleaning examples ``(doc_id, before, after)``: objects, or the first one."""
+    if nested:
+        return [{"doc_id": d, "before": b, "after": a} for d, b, a in examples]
+    if not examples:
+        return ""
+    doc_id, before, after = examples[0]
+    return f"{doc_id}: {before!r} → {after!r}" if after else f"{doc_id}: {before!r}"
+
+
 #: Result type (module and name within topicnmf) -> its columns as ``(column, attribute, cell)``.
 #: Types are named, not imported: a query's rows must not load the modules of other stages
 #: (quality's load scikit-learn).
@@ -61,6 +71,9 @@ COLUMNS = {
     "queries.target.TargetRow": [
         ("rank", "rank", _value), ("doc_id", "doc_id", _value), ("score", "score", _value),
         ("status", "status", _value), ("drivers", "drivers", _pairs("topic", "part", "; ", 2))],
+    "text.explain.Removed": [
+        ("step", "step", _value), ("removed", "unit", _value), ("count", "count", _value),
+        ("documents", "documents", _value), ("example", "examples", _examples)],
     "queries.trends.TopicTrend": [
         (name, name, _value) for name in ("topic", "label", "direction", "slope", "change",
                                           "t", "p_value", "q_value", "mean")],
@@ -82,7 +95,7 @@ def row(result, nested: bool = False) -> dict:
 def rows(result, nested: bool = False) -> list:
     """Rows of a query's result: a list of result objects, or a result that holds several.
 
-    ``Recommendations`` gives its items; an ``Evaluation`` one row per topic and then an
+    ``Recommendations`` gives its items, a ``CleaningReport`` its rows of removed things; an ``Evaluation`` one row per topic and then an
     ``all`` row with the overall scores; a ``KChoice`` one row per k, marking the recommended
     one (its rows are flat numbers, the same nested or not); ``Trends`` one row per topic,
     largest rise first and steepest fall last; a ``TopicTree`` its root as nested objects
@@ -91,6 +104,8 @@ def rows(result, nested: bool = False) -> list:
     name = _type_name(result)
     if name == "queries.recommend.Recommendations":
         return rows(result.items, nested)
+    if name == "text.explain.CleaningReport":
+        return rows(result.removed, nested)
     if name == "queries.trends.Trends":
         return rows(sorted(result.topics, key=lambda t: (-t.slope, t.topic)), nested)
     if name == "queries.hierarchy.TopicTree":
@@ -103,7 +118,9 @@ def rows(result, nested: bool = False) -> list:
                    "error": result.error}
         return rows(result.topics, nested) + [overall]
     if name == "quality.choose.KChoice":
-        return [{**asdict(score), "recommended": score.k == result.k}
+        columns = ("k", "coherence", "diversity", "stability", "agreement", "error",
+                   "unexplained")
+        return [{**{c: getattr(score, c) for c in columns}, "recommended": score.k == result.k}
                 for score in result.scores]
     return [row(item, nested) for item in result]
 

@@ -28,7 +28,7 @@ from .measures import (DIVERSITY_TOP, diversity_top_terms, npmi_coherence, top_t
                        topic_uniqueness)
 from .kscore import KScore, recommend_k
 from .runner import FitJournal, FitSetup, run_fits
-from .stability import resample_columns, topic_stability
+from .stability import assignment_agreement, resample_columns, topic_stability
 
 __all__ = ["DIVERSITY_TOP", "Evaluation", "FitJournal", "KChoice", "TopicQuality", "choose_k",
            "evaluate", "parse_k_range"]
@@ -221,8 +221,9 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
 
     The corpus is vectorized once with the estimator's settings; for each k the topics are
     fitted on all documents (coherence of the top ``top`` terms, diversity of the top 25,
-    relative reconstruction error) and on ``runs`` resamples (stability). The recommendation
-    is :func:`topicnmf.quality.kscore.recommend_k` of the table.
+    relative reconstruction error) and on ``runs`` resamples (stability of the top terms,
+    agreement of the documents' dominant topics). The recommendation is
+    :func:`topicnmf.quality.kscore.recommend_k` of the table.
 
     Parameters
     ----------
@@ -234,7 +235,7 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         ``TopicModel(random_state=random_state)``.
     top, runs, sample_fraction, random_state, jobs, progress
         As for :func:`evaluate`; ``random_state`` seeds the resampling. ``runs`` must be
-        at least 1: stability is half of the rule.
+        at least 1: the rule reads the resamples.
     journal : str or Path, optional
         A file that keeps every finished fit: run again with the same file after an
         interruption (or with more k or runs) and only the missing fits are made; the
@@ -270,7 +271,8 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         raise InputError("choose_k does not take seed topics; choose k without them, then "
                          "fit with the seed topics")
     docs = as_documents(documents)
-    V = make_vectorizer(estimator.get_params()).fit_transform([d.text for d in docs]).tocsc()
+    vectorizer = make_vectorizer(estimator.get_params(), docs)
+    V = vectorizer.fit_transform([d.text for d in docs]).tocsc()
     limit = min(V.shape)
     if ks[-1] > limit:
         raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "
@@ -291,7 +293,10 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     for k in ks:
         reference, full = done[(k, -1)]
         stability = topic_stability(reference, [done[(k, r)][0] for r in range(runs)])
+        agreement = assignment_agreement(full["labels"], [done[(k, r)][1]["labels"]
+                                                          for r in range(runs)], setup.runs)
         scores.append(KScore(k, float(full["coherence"].mean()), full["diversity"],
-                             float(stability.mean()), full["error"], full["unexplained"]))
+                             float(stability.mean()), full["error"], full["unexplained"],
+                             agreement))
     k, reason = recommend_k(scores)
     return KChoice(scores, k, reason, runs, t, reused)

@@ -2,7 +2,8 @@
 
 A task is one (k, run) pair: run -1 fits all documents with k topics and scores them
 (coherence, diversity, error, documents left unexplained); run r >= 0 fits the r-th resample
-of the documents for stability. A task is fully determined by its key and the
+of the documents for stability. Every task also returns each of its documents' dominant
+topic (``labels``), which ``choose_k`` compares between the full fit and the resamples. A task is fully determined by its key and the
 :class:`FitSetup`, so the results do not depend on how many processes run them
 (:func:`topicnmf.parallel.run_in_processes`) or on the order they finish in, and a
 :class:`FitJournal` can keep finished tasks to resume an interrupted scan.
@@ -28,7 +29,7 @@ from .measures import diversity_top_terms, npmi_coherence, top_term_indices, top
 
 __all__ = ["FitJournal", "FitSetup", "JOURNAL_VERSION", "run_fits"]
 
-JOURNAL_VERSION = 2       # of choose_k's journal of finished fits
+JOURNAL_VERSION = 3       # of choose_k's journal of finished fits (3: with dominant topics)
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class FitSetup:
 
 def _fit(setup, k, run):
     """One task: ``run`` -1 fits all documents and scores them; ``run`` r >= 0 fits the r-th
-    resample. Returns the top terms and a dict of scores (whether the solver converged;
-    coherence, diversity and error for a full fit)."""
+    resample. Returns the top terms and a dict of scores (whether the solver converged, the
+    dominant topic of each document fitted; coherence, diversity and error for a full fit)."""
     from ..model.estimator import TopicModel
 
     estimator = TopicModel(**{**setup.params, "n_topics": k})
@@ -57,22 +58,28 @@ def _fit(setup, k, run):
         mask = None if mask is None else mask[:, columns]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        W, _, _ = estimator.factorize_matrix(V, setup.seeds, mask=mask)
+        W, H, _ = estimator.factorize_matrix(V, setup.seeds, mask=mask)
     # Counted here and reported once by the caller: one warning per fit would drown the table.
     unconverged = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     top_terms = top_term_indices(W, setup.top)
     if run >= 0:
-        return top_terms, {"unconverged": unconverged}
+        return top_terms, {"unconverged": unconverged, "labels": dominant_topics(H)}
     H = project(V, W, loss=estimator.loss)
     # One pass for both the total error and the documents left unexplained (relative error
     # above MAX_ERROR): ‖v_j − W h_j‖² per document and ‖v_j‖².
     squared = Reconstruction(W, H).column_errors(V)
     norms = squared_column_norms(V)
-    return top_terms, {"unconverged": unconverged, "coherence": npmi_coherence(top_terms, V),
+    return top_terms, {"unconverged": unconverged, "labels": dominant_topics(H),
+                       "coherence": npmi_coherence(top_terms, V),
                        "diversity": topic_diversity(diversity_top_terms(W)),
                        "error": float(np.sqrt(squared.sum() / norms.sum()))
                        if norms.sum() > 0 else 0.0,
                        "unexplained": float(np.mean(squared > MAX_ERROR ** 2 * norms))}
+
+
+def dominant_topics(H):
+    """The largest membership of each column of ``H`` (k × documents), as small integers."""
+    return np.argmax(H, axis=0).astype(np.int32)
 
 
 _SETUP = None
@@ -153,6 +160,7 @@ class FitJournal:
                 scores = dict(entry["scores"])
                 if "coherence" in scores:
                     scores["coherence"] = np.array(scores["coherence"], dtype=np.float64)
+                scores["labels"] = np.array(scores["labels"], dtype=np.int32)
                 out[(k, run)] = (np.array(entry["top_terms"], dtype=np.int64), scores)
         return out
 

@@ -10,7 +10,8 @@ row ``z`` of a k × t array holds the term indices of topic ``z`` by descending 
 * :func:`match_topics` — pair the topics of two runs;
 * :func:`topic_stability` — per-topic stability of a reference against other runs;
 * :func:`resample_columns`, :func:`stability_runs` — the document subsets and a whole
-  stability analysis with any fitting function.
+  stability analysis with any fitting function;
+* :func:`assignment_agreement` — do the documents keep their dominant topic across runs?
 
 All functions are pure: they print nothing and do not modify their inputs.
 """
@@ -25,8 +26,8 @@ from .. import validate
 from ..errors import InputError
 from .measures import check_top_terms
 
-__all__ = ["average_jaccard", "match_topics", "resample_columns", "stability_runs",
-           "topic_stability"]
+__all__ = ["assignment_agreement", "average_jaccard", "match_topics", "resample_columns",
+           "stability_runs", "topic_stability"]
 
 
 def average_jaccard(list_a, list_b):
@@ -258,3 +259,42 @@ def stability_runs(fit_top_terms, V, *, n_runs=5, sample_fraction=0.8, random_st
                              "every call")
         runs.append(run)
     return topic_stability(reference, runs)
+
+
+def assignment_agreement(reference, runs, columns) -> float:
+    """How well the resampled fits keep the documents together: the mean adjusted Rand index
+    between the dominant topics of the reference fit and of each run, on that run's documents.
+
+    1 = every run puts the documents in the same groups as the reference (topic numbers do
+    not matter), 0 = no more agreement than chance. Unlike :func:`topic_stability` (top
+    terms), it reads the documents: a group of documents that a k splits arbitrarily (a k
+    above the number of groups) lowers it even when each run's top terms look alike.
+
+    Parameters
+    ----------
+    reference : ndarray of int, shape (n_documents,)
+        Dominant topic of every document in the reference fit.
+    runs : list of ndarray of int
+        Dominant topic of the documents of each run, in the order of ``columns[r]``.
+    columns : list of ndarray of int
+        The documents (columns) each run was fitted on (:func:`resample_columns`).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reference = np.array([0, 0, 1, 1, 2, 2])
+    >>> assignment_agreement(reference, [np.array([1, 1, 0, 0])], [np.array([0, 1, 2, 3])])
+    1.0
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    if len(runs) != len(columns) or not runs:
+        raise InputError(f"assignment_agreement got {len(runs)} runs and {len(columns)} "
+                         "column sets; pass one column set per run, at least one")
+    reference = np.asarray(reference)
+    return float(np.mean([adjusted_rand_score(reference[np.asarray(cols)], np.asarray(labels))
+                          for labels, cols in zip(runs, columns)]))

@@ -16,6 +16,7 @@ from sys import intern
 
 
 from ..errors import InputError
+from .clean import Cleaner, parse_clean
 
 #: A word starts with a letter and continues with letters, digits or underscores:
 #: "ipv6" and "x11" are words, "2024" and "--" are not.
@@ -75,6 +76,17 @@ class Preprocessor:
         Terms are n-grams of consecutive kept tokens, ``min_n <= n <= max_n``.
     min_token_length : int
         Shorter tokens are dropped.
+    clean : iterable of str
+        Cleaning steps applied to the text first (:mod:`topicnmf.text.clean`; ``"auto"`` is
+        resolved before, by :func:`topicnmf.text.clean.resolve_clean`).
+    template_lines : iterable of str
+        The ``template`` step's lines; learned by :meth:`fit_cleaning` when not given.
+
+    Attributes
+    ----------
+    cleaned : collections.Counter
+        What cleaning removed (by unit, e.g. ``{"quoted lines": 12}``) while
+        ``record_surface`` was on (during ``Vectorizer.fit_transform``).
 
     Examples
     --------
@@ -83,13 +95,21 @@ class Preprocessor:
     """
 
     def __init__(self, *, lowercase=True, stop_words="english", extra_stop_words=(),
-                 stem=False, ngram_range=(1, 1), min_token_length=2):
+                 stem=False, ngram_range=(1, 1), min_token_length=2, clean=(),
+                 template_lines=()):
         self.lowercase = lowercase
         self.stop_words = stop_words
         self.extra_stop_words = tuple(sorted(extra_stop_words))
         self.stem = stem
         self.ngram_range = parse_ngram_range(ngram_range)
         self.min_token_length = min_token_length
+        steps = parse_clean(clean)
+        if steps == "auto":
+            raise InputError("Preprocessor(clean='auto'): resolve it for the corpus first "
+                             "(topicnmf.text.clean.resolve_clean)")
+        self.clean = steps
+        self._cleaner = Cleaner(steps, template_lines=template_lines)
+        self.cleaned = Counter()
         self._stop = self._stop_set()
         self._stemmer = _english_stemmer() if stem else None
         self._stem_cache = {}
@@ -110,7 +130,19 @@ class Preprocessor:
         stop = self.stop_words if self.stop_words in ("english", None) else sorted(self.stop_words)
         return {"lowercase": self.lowercase, "stop_words": stop,
                 "extra_stop_words": list(self.extra_stop_words), "stem": self.stem,
-                "ngram_range": list(self.ngram_range), "min_token_length": self.min_token_length}
+                "ngram_range": list(self.ngram_range), "min_token_length": self.min_token_length,
+                "clean": list(self.clean), "template_lines": list(self._cleaner.template_lines)}
+
+    def fit_cleaning(self, texts) -> "Preprocessor":
+        """Learn what the cleaning steps learn from a corpus (the ``template`` lines).
+        Returns self."""
+        if "template" in self.clean:
+            self._cleaner.fit(texts)
+        return self
+
+    def clean_text(self, text: str) -> str:
+        """``text`` after the cleaning steps (what is tokenized, and what snippets show)."""
+        return self._cleaner(text) if self.clean else text
 
     def tokens(self, text: str) -> list:
         """Surface tokens of ``text`` that survive lowercasing, length and stop-word filters."""
@@ -132,6 +164,12 @@ class Preprocessor:
         return stem
 
     def __call__(self, text: str) -> list:
+        if self.clean:
+            if self.record_surface:
+                text, counts = self._cleaner.counted(text)
+                self.cleaned.update(counts)
+            else:
+                text = self._cleaner(text)
         tokens = self.tokens(text)
         if self._stemmer is not None:
             units = [self._stem_token(t) for t in tokens]

@@ -67,6 +67,7 @@ class Vectorizer:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
         prep = self.preprocessor
+        prep.fit_cleaning(texts)
         prep.record_surface = True
         loop = progress(texts, total=len(texts), desc="preprocessing") if progress else texts
         try:

@@ -376,12 +376,12 @@ def solve_blocks(blocks, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_s
         warnings.warn(f"hals_nmf reached max_iter={max_iter} sweeps before the objective "
                       f"settled (tol={tol}); increase max_iter or tol", ConvergenceWarning,
                       stacklevel=2)
-    # W's columns to sum 1 and H scaled back, in place: H is the largest array here
-    W = W.astype(np.float64)
-    sums = W.sum(axis=0)
-    sums[sums == 0] = 1.0
+    # Entries at the floor are zeros of the result; W's columns to sum 1, H in place.
+    W, H = W.astype(np.float64), blocks.memberships()
+    W[W <= dtype.type(FLOOR)], H[H <= dtype.type(FLOOR)] = 0, 0
+    sums = np.where(W.sum(axis=0) > 0, W.sum(axis=0), 1.0)
     W /= sums
-    H = blocks.memberships().astype(np.float64)
+    H = H.astype(np.float64)
     H *= (size / scale * sums)[:, None]
     return W, H, n_iter
 

@@ -145,8 +145,8 @@ def term_topics(model, term, *, top=None):
 
     Examples
     --------
-    >>> [(r.topic, r.label) for r in term_topics(model, "mail")]
-    [(3, 'server, client, mail'), (4, 'editor, text, features')]
+    >>> [(r.topic, r.label) for r in term_topics(model, "mail", top=3)]
+    [(3, 'server, client, mail'), (4, 'editor, text, features'), (2, 'font, fonts, truetype')]
     """
     model.check_fitted()
     t = model.term_index(term)

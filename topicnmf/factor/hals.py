@@ -148,7 +148,6 @@ def sweep_block(V_block, H_block, start, W, WtW, scale, factor, inner):
                                  inner=inner)
 
 
-
 def update_topics(W, VHt, HHt, norm2, *, inner=INNER, floor=FLOOR):
     """The term side of a sweep, from the block sums: new ``W``, the objective, the balance.
 
@@ -379,7 +378,8 @@ def solve_blocks(blocks, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_s
     # Entries at the floor are zeros of the result; W's columns to sum 1, H in place.
     W, H = W.astype(np.float64), blocks.memberships()
     W[W <= dtype.type(FLOOR)], H[H <= dtype.type(FLOOR)] = 0, 0
-    sums = np.where(W.sum(axis=0) > 0, W.sum(axis=0), 1.0)
+    sums = W.sum(axis=0)
+    sums[sums == 0] = 1.0
     W /= sums
     H = H.astype(np.float64)
     H *= (size / scale * sums)[:, None]

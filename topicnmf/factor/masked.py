@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from .. import validate
 from ..errors import InputError
+from .start import checked_start
 
 _EPS = np.finfo(np.float32).eps   # denominator guard, as in scikit-learn's multiplicative updates
 _CHECK_EVERY = 10                 # iterations between two looks at the loss
@@ -81,13 +82,7 @@ def _initial(V, M, k, init, random_state):
     if not (isinstance(init, tuple) and len(init) == 2):
         raise InputError(f"init={init!r} is not supported; pass None, 'random' or a "
                          "(W_init, H_init) tuple")
-    W, H = _dense(init[0], "W_init"), _dense(init[1], "H_init")
-    if W.shape != (m, k) or H.shape != (k, n):
-        raise InputError(f"W_init {W.shape} and H_init {H.shape} do not fit; pass shapes "
-                         f"{(m, k)} and {(k, n)}")
-    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(H))) or W.min() < 0 or H.min() < 0:
-        raise InputError("W_init and H_init must be finite and non-negative; fix the start")
-    return W, H
+    return checked_start(_dense(init[0], "W_init"), _dense(init[1], "H_init"), (m, n), k)
 
 
 def _loss(Vm, M, W, H):

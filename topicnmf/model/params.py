@@ -57,6 +57,8 @@ def check_params(params) -> dict:
     validate.document_frequency(params["max_df"], "max_df")
     validate.integer(params["max_features"], "max_features", 1, optional=True)
     validate.real(params["seed_weight"], "seed_weight", 0)
+    if params.get("near_duplicates") is not None:
+        validate.real(params["near_duplicates"], "near_duplicates", 0, 1, low_open=True)
     return params
 
 

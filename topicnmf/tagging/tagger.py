@@ -2,7 +2,8 @@
 
 A document's memberships ``h`` are its projection on the fixed ``W`` (``TopicModel.transform``:
 per document, so a document gets the same tags alone, in a batch or in another process).
-Shares are ``h / sum(h)``. The fit error is ``‖v − W h‖ / ‖v‖`` (``Reconstruction.column_errors``).
+Shares are the topics' parts of the document, ``‖W[:, z]‖ h_z``, scaled to sum to 1
+(``TopicModel.memberships``, the same as ``segments``). The fit error is ``‖v − W h‖ / ‖v‖`` (``Reconstruction.column_errors``).
 Recommended terms are the top of the reconstructed column ``W h`` that the document does not
 contain yet (the collaborative-filtering reading of NMF).
 
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ..factor import projection
 from ..errors import InputError
 from ..io.export import FLOAT_DIGITS, FORMULA_STARTS, csv_text
 from ..io.records import stream_records
@@ -112,7 +112,7 @@ class Tagger:
         H = self.model.project_matrix(V)                      # k × docs
         recon = of_model(self.model).with_memberships(H)
         errors = recon.column_errors(V, relative=True).tolist()
-        shares = projection.shares(H)
+        shares = self.model.memberships(H)
         order = np.argsort(-shares, axis=0, kind="stable")   # largest first, ties: lower topic
         ranked = np.take_along_axis(shares, order, axis=0)
         listed = ((ranked >= s.threshold) & (ranked > 0)).sum(axis=0).tolist()

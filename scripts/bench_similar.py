@@ -116,7 +116,7 @@ def main():
               flush=True)
 
     names = [*blends, "geometric"]
-    print(f"\n| k | " + " | ".join(
+    print("\n| k | " + " | ".join(
         {0.0: "0 (lexical)", 1.0: "1 (latent)"}.get(b, f"**{b}**" if b == DEFAULT_BLEND
                                                      else str(b)) for b in names) + " |")
     print("|---|" + "---|" * len(names))

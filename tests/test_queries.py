@@ -52,7 +52,8 @@ def test_memberships_do_not_depend_on_how_w_columns_are_scaled(small_model):
     import copy
 
     scaled = copy.copy(small_model)
-    scaled.W_, scaled.H_ = small_model.W_ * [10.0, 1.0, 0.1], small_model.H_ / [[10.0], [1.0], [0.1]]
+    scale = np.array([10.0, 1.0, 0.1])
+    scaled.W_, scaled.H_ = small_model.W_ * scale, small_model.H_ / scale[:, None]
     np.testing.assert_allclose(scaled.memberships(), small_model.memberships(), rtol=1e-12)
     assert (scaled.dominant_topics() == small_model.dominant_topics()).all()
     assert (scaled.topic_sizes() == small_model.topic_sizes()).all()

@@ -33,6 +33,12 @@ def test_prefix_filtering_finds_every_pair_the_brute_force_finds(changelog_matri
     assert counts.max() > 10                          # the corpus does have families
 
 
+def test_the_input_is_left_as_it_was(changelog_matrix):
+    V = changelog_matrix.copy()
+    near_duplicate_counts(V, 0.9)
+    assert (V != changelog_matrix).nnz == 0 and (V.indices == changelog_matrix.indices).all()
+
+
 def test_identical_and_empty_documents():
     V = sp.csc_matrix(np.array([[1.0, 2.0, 0.0, 0.0, 1.0],
                                 [1.0, 2.0, 0.0, 0.0, 0.0],

@@ -47,7 +47,8 @@ def contributions(W, H) -> np.ndarray:
     -------
     ndarray of shape (k, n_documents)
 
-    >>> contributions(np.array([[0.5, 0.1], [0.5, 0.9]]), np.array([[1.0], [1.0]])).round(3).tolist()
+    >>> W = np.array([[0.5, 0.1], [0.5, 0.9]])
+    >>> contributions(W, np.array([[1.0], [1.0]])).round(3).tolist()
     [[0.707], [0.906]]
     """
     H = np.asarray(H, dtype=np.float64)

@@ -250,7 +250,7 @@ class FittedTopics:
         return 1.0 if self.mode == "matrix" else RELEVANCE
 
     def term_frequency(self) -> np.ndarray:
-        """Each term's share of the reconstruction, shape (n_terms,) (see :func:`term_frequency`)."""
+        """Each term's share of the reconstruction, shape (n_terms,) (:func:`term_frequency`)."""
         self.check_fitted()
         return self.cached("term frequency", (self.W_, self.H_), term_frequency)
 

@@ -2,8 +2,9 @@
 dates, and which topics rise or fall by more than chance.
 
 A period's share of a topic is the mean of its dated documents' memberships (their
-contributions ``‖W[:, z]‖ · H[z, j]`` scaled to sum to 1, as ``TopicModel.memberships``). Documents without a usable date (``YYYY-MM...`` or ``YYYY/MM...``) are
-counted apart and left out.
+contributions ``‖W[:, z]‖ · H[z, j]`` scaled to sum to 1, as ``TopicModel.memberships``).
+Documents without a usable date (``YYYY-MM...`` or ``YYYY/MM...``) are counted apart and left
+out.
 
 **The test**: per topic, a straight line through its share per period, weighted by the
 period's number of documents (weighted least squares), and the t-test of its slope (``P − 2``

@@ -3,7 +3,8 @@
 A document's memberships ``h`` are its projection on the fixed ``W`` (``TopicModel.transform``:
 per document, so a document gets the same tags alone, in a batch or in another process).
 Shares are the topics' parts of the document, ``‖W[:, z]‖ h_z``, scaled to sum to 1
-(``TopicModel.memberships``, the same as ``segments``). The fit error is ``‖v − W h‖ / ‖v‖`` (``Reconstruction.column_errors``).
+(``TopicModel.memberships``, the same as ``segments``). The fit error is ``‖v − W h‖ / ‖v‖``
+(``Reconstruction.column_errors``).
 Recommended terms are the top of the reconstructed column ``W h`` that the document does not
 contain yet (the collaborative-filtering reading of NMF).
 

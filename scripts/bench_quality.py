@@ -35,6 +35,25 @@ Configurations alternate within a repeat, so machine noise hits all of them; med
 repeats are printed. Coherence is computed on each configuration's own documents × terms
 presence (the same tokenization for all topicnmf rows; sklearn's own for the baseline).
 
+Sections (``--sections``): does the dominant topic of a document agree with the section Debian
+filed its package in, and is there a catch-all topic? For k = 12, 20, 50 (``-k``), in one run:
+  sklearn-plain        TfidfVectorizer() + NMF(cd, nndsvda); dominant topic = argmax of its
+                       memberships; top terms by weight
+  hals                 topicnmf's matrix, block HALS, every document weighs 1; dominant topic =
+                       argmax H (W's columns summing to 1); top terms by weight (the rules
+                       before issue 14)
+  hals+contribution    the same fit; dominant topic = largest ‖W[:, z]‖·H[z, j]; top terms by
+                       relevance λ = 0.5
+  hals+near-dup        near-duplicates weighted (topicnmf.factor.weights, cosine 0.95); argmax H;
+                       by weight
+  hals+near-dup+contribution   topicnmf's defaults: all three
+  cd+near-dup+contribution     the same with scikit-learn's cd (``--with-cd``)
+Per row: NMI and ARI of the dominant topic against the section (the 63,482 documents that have
+one), the largest topic's share of all documents, mean NPMI of the 10 shown terms (document
+co-occurrence in the configuration's own matrix), diversity of the 25 shown terms, fit seconds
+(factorization, plus the near-duplicate search where used; the matrix is built once). The
+goals of issue 14 are checked at the end.
+
 Examples (the machine has 2 cores; --limit for a quick look):
 
     python scripts/bench_quality.py --solvers hals cd mu -k 20 50 --repeats 3
@@ -42,6 +61,7 @@ Examples (the machine has 2 cores; --limit for a quick look):
     python scripts/bench_quality.py --solvers cd mu --limit 3000 --repeats 1
     python scripts/bench_quality.py -k 20 50 --repeats 1           # every configuration
     python scripts/bench_quality.py --configs sklearn-plain sublinear/cd/nndsvda --repeats 3
+    python scripts/bench_quality.py --sections -k 12 20 50 --with-cd
 """
 
 import argparse
@@ -304,6 +324,126 @@ def config_mode(args, texts):
                           "time/sklearn", "iter"], rows, align="rl" + "r" * 5))
 
 
+# ---------------------------------------------------------------------------------------------
+# Sections mode
+
+SECTION_CONFIGS = ("sklearn-plain", "hals", "hals+contribution", "hals+near-dup",
+                   "hals+near-dup+contribution", "cd+near-dup+contribution")
+DEFAULT_CONFIG = "hals+near-dup+contribution"
+NMI_GOAL = 0.40                             # at k = 50
+DIVERSITY_GOAL, NPMI_GOAL = 0.85, 0.31      # both at k = 50
+
+
+def load_sections(path, limit=None):
+    """(texts, sections) of a JSONL corpus with a ``section`` field ('' where missing)."""
+    import gzip
+    import json
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    rows = rows[:limit] if limit else rows
+    return [r["text"] for r in rows], np.array([r.get("section") or "" for r in rows])
+
+
+def shown_terms(W, H, top, relevance):
+    """Top ``top`` rows of each topic as ``topics`` shows them (relevance 1: by weight)."""
+    from topicnmf.model.fitted import relevance_scores, term_frequency, top_rows
+
+    if relevance == 1.0:
+        return top_term_indices(W, top)
+    p = term_frequency(W, H)
+    return np.array([top_rows(relevance_scores(W[:, z], p, relevance), top)
+                     for z in range(W.shape[1])])
+
+
+def agreement(dominant, codes, labelled):
+    """(NMI, ARI, largest topic's share of all documents)."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    share = np.bincount(dominant[dominant >= 0]).max() / dominant.size
+    return (normalized_mutual_info_score(codes, dominant[labelled]),
+            adjusted_rand_score(codes, dominant[labelled]), share)
+
+
+def fit_section_config(name, k, seed, X, V, fits):
+    """(W, H, dominant topics, matrix for NPMI, seconds) of one configuration; topicnmf fits
+    are shared between the configurations that differ only in how they are read."""
+    from sklearn.decomposition import NMF
+
+    from topicnmf import TopicModel
+    from topicnmf.factor.projection import contributions, project
+
+    start = time.perf_counter()
+    if name == "sklearn-plain":
+        model = NMF(k, solver="cd", init="nndsvda", random_state=seed)
+        H = model.fit_transform(X).T
+        return model.components_.T, H, H.argmax(axis=0), X.T.tocsc(), \
+            time.perf_counter() - start
+    solver, weighted = name.split("+")[0], "near-dup" in name
+    if (solver, weighted) not in fits:
+        est = TopicModel(k, solver=solver, random_state=seed,
+                         near_duplicates=0.95 if weighted else None)
+        W = est.factorize_matrix(V)[0]
+        fits[(solver, weighted)] = (W, project(V, W), time.perf_counter() - start)
+    W, H, seconds = fits[(solver, weighted)]
+    rule = contributions(W, H) if "contribution" in name else H
+    return W, H, rule.argmax(axis=0), V, seconds
+
+
+def sections_mode(args, texts, sections):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from topicnmf import TopicModel
+    from topicnmf.model.params import make_vectorizer
+
+    labelled = sections != ""
+    _, codes = np.unique(sections[labelled], return_inverse=True)
+    largest_section = np.bincount(codes).max() / labelled.sum()
+    V = make_vectorizer(TopicModel().get_params()).fit_transform(texts)
+    X = TfidfVectorizer().fit_transform(texts)
+    configs = [c for c in SECTION_CONFIGS if args.with_cd or not c.startswith("cd")]
+    print_header("bench_quality: dominant topic vs Debian section, against scikit-learn's "
+                 "plain NMF", args.data, len(texts), threads=args.threads,
+                 extra=[f"sections: {len(np.unique(codes))} among {labelled.sum()} documents; "
+                        f"the largest holds {largest_section:.3f} of them",
+                        f"matrices: topicnmf {V.shape[0]} terms, sklearn {X.shape[1]} terms; "
+                        f"seed {args.seed}"])
+    rows, results = [], {}
+    with threadpool_limits(args.threads):
+        for k in args.k:
+            fits = {}
+            for name in configs:
+                W, H, dominant, ref, seconds = fit_section_config(name, k, args.seed, X, V, fits)
+                relevance = 0.5 if "contribution" in name else 1.0
+                nmi, ari, share = agreement(dominant, codes, labelled)
+                npmi = float(np.mean(npmi_coherence(shown_terms(W, H, 10, relevance), ref)))
+                diversity = topic_diversity(shown_terms(W, H, 25, relevance))
+                results[(k, name)] = (nmi, ari, share, npmi, diversity)
+                print(f"k={k:3d} {name:28s} NMI {nmi:.3f}  ARI {ari:.3f}  largest {share:.3f}"
+                      f"  NPMI {npmi:.4f}  diversity {diversity:.3f}  {seconds:6.1f} s",
+                      flush=True)
+                rows.append([k, name, fmt(nmi, ".3f"), fmt(ari, ".3f"), fmt(share, ".3f"),
+                             fmt(npmi, ".4f"), fmt(diversity, ".3f"), fmt(seconds, ".1f")])
+    print(f"\nlargest section: {largest_section:.3f} of the labelled documents (goal: largest "
+          f"topic <= {2 * largest_section:.3f})\n")
+    print(markdown_table(["k", "configuration", "NMI", "ARI", "largest topic", "NPMI@10",
+                          "div@25", "fit s"], rows, align="rl" + "r" * 6))
+    print(f"\ngoals for {DEFAULT_CONFIG} (topicnmf's defaults):")
+    for k in args.k:
+        nmi, _, share, npmi, diversity = results[(k, DEFAULT_CONFIG)]
+        base = results[(k, "sklearn-plain")][0]
+        checks = [f"largest {share:.3f} <= {2 * largest_section:.3f}: "
+                  f"{'yes' if share <= 2 * largest_section else 'NO'}",
+                  f"NMI {nmi:.3f} >= sklearn's {base:.3f}: {'yes' if nmi >= base else 'NO'}"]
+        if k == 50:
+            met = diversity >= DIVERSITY_GOAL and npmi >= NPMI_GOAL
+            checks += [f"NMI >= {NMI_GOAL}: {'yes' if nmi >= NMI_GOAL else 'NO'}",
+                       f"diversity {diversity:.3f} >= {DIVERSITY_GOAL} at NPMI {npmi:.4f} >= "
+                       f"{NPMI_GOAL}: {'yes' if met else 'NO'}"]
+        print(f"  k={k}: " + "; ".join(checks))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -323,10 +463,20 @@ def main():
     parser.add_argument("--configs", nargs="+", choices=["sklearn-plain", *CONFIGS],
                         default=["sklearn-plain", *CONFIGS])
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads (machine has 2).")
+    parser.add_argument("--sections", action="store_true",
+                        help="Sections mode: dominant topic vs Debian section, catch-all topic, "
+                             "shown terms, against scikit-learn's plain NMF (-k 12 20 50).")
+    parser.add_argument("--with-cd", action="store_true",
+                        help="With --sections: also topicnmf's defaults with solver cd.")
     args = parser.parse_args()
     if args.repeats is None:
         args.repeats = 3 if args.solvers else 1
 
+    if args.sections:
+        if "-k" not in sys.argv:
+            args.k = [12, 20, 50]
+        sections_mode(args, *load_sections(args.data, args.limit))
+        return
     texts = load_texts(args.data, args.limit)
     if args.solvers:
         solver_mode(args, texts)

@@ -33,7 +33,7 @@ from topicnmf.cli import main
 from topicnmf.io.corpus import detect_format
 from topicnmf.quality.choose import MAX_K, MAX_K_CANDIDATES, choose_k, evaluate, parse_k_range
 from topicnmf.io.matrix import MAX_CELL, load_matrix
-from topicnmf.model.estimator import fit_matrix
+from topicnmf.model.items import fit_matrix
 from topicnmf.text.preprocess import read_stop_words
 from topicnmf.factor.seeding import read_seed_topics
 from topicnmf.tagging.tagger import assign

@@ -7,7 +7,7 @@ import pytest
 
 from topicnmf import InputError, TopicModel
 from topicnmf.io.matrix import load_matrix
-from topicnmf.model.estimator import fit_matrix
+from topicnmf.model.items import fit_matrix
 from topicnmf.queries.recommend import recommend, similar
 from topicnmf.queries.segment import segments
 from topicnmf.queries.target import target

@@ -19,10 +19,43 @@ def test_topics_have_labels_sizes_and_weighted_terms(tickets_model):
     topics = tickets_model.topics(top=5)
     assert [t.topic for t in topics] == list(range(8))
     assert sum(t.size for t in topics) == tickets_model.n_documents
-    for t in topics:
+    W, terms = tickets_model.W_, tickets_model.terms
+    for z, t in enumerate(topics):
+        assert len(t.terms) == 5 and t.label == ", ".join(term for term, _ in t.terms[:3])
+        assert [w for _, w in t.terms] == [W[terms.index(term), z] for term, _ in t.terms]
+    by_weight = tickets_model.topics(top=5, relevance=1.0)
+    for t in by_weight:
         weights = [w for _, w in t.terms]
-        assert len(t.terms) == 5 and weights == sorted(weights, reverse=True)
-        assert t.label == ", ".join(term for term, _ in t.terms[:3])
+        assert weights == sorted(weights, reverse=True)
+
+
+def test_shown_terms_are_ranked_by_ldavis_relevance(tickets_model):
+    """λ·log φ + (1 − λ)·log(φ / p), p the term's share of the whole reconstruction W·H."""
+    W, H = tickets_model.W_, tickets_model.H_
+    phi = W / W.sum(axis=0)
+    p = (W @ H.sum(axis=1)) / (W @ H.sum(axis=1)).sum()
+    terms = tickets_model.terms
+    for lam in (0.3, 0.5, 0.8):
+        for z, t in enumerate(tickets_model.topics(top=8, relevance=lam)):
+            with np.errstate(divide="ignore"):
+                score = lam * np.log(phi[:, z]) + (1 - lam) * np.log(phi[:, z] / p)
+            expected = np.argsort(-score, kind="stable")[:8]
+            assert [term for term, _ in t.terms] == [terms[i] for i in expected]
+
+
+def test_relevance_shows_fewer_shared_terms_without_losing_coherence(tickets, tickets_model):
+    """The point of relevance: top terms that are more the topic's own (diversity) and still
+    occur together in the documents (NPMI), here on the shipped tickets."""
+    from topicnmf.quality.measures import npmi_coherence, topic_diversity
+
+    def shown(relevance, top):
+        return np.array([tickets_model.top_term_indices(z, top, relevance=relevance)
+                         for z in tickets_model.topic_ids])
+
+    V = tickets_model.V_
+    assert topic_diversity(shown(None, 25)) > topic_diversity(shown(1.0, 25))
+    assert np.mean(npmi_coherence(shown(None, 10), V)) >= \
+        np.mean(npmi_coherence(shown(1.0, 10), V)) - 0.01
 
 
 def test_training_documents_transform_to_their_own_memberships(tickets, tickets_model):

@@ -28,11 +28,12 @@ def test_reconstruction_is_built_once_per_model(small_model):
 
 def test_segments_shares_dominant_and_threshold(small_model):
     rows = segments(small_model, threshold=0.2)
-    H = small_model.H_
+    # each topic's part of the document: the length of W[:, z] * H[z, j]
+    C = np.linalg.norm(small_model.W_, axis=0)[:, None] * small_model.H_
     assert [r.doc_id for r in rows] == small_model.document_ids_
     for j, r in enumerate(rows):
-        np.testing.assert_allclose(r.shares, H[:, j] / H[:, j].sum(), rtol=1e-12)
-        assert r.dominant == int(np.argmax(H[:, j])) and r.share == max(r.shares)
+        np.testing.assert_allclose(r.shares, C[:, j] / C[:, j].sum(), rtol=1e-12)
+        assert r.dominant == int(np.argmax(C[:, j])) and r.share == max(r.shares)
         assert [z for z, _ in r.topics] == sorted((z for z, s in enumerate(r.shares) if s >= 0.2),
                                                   key=lambda z: -r.shares[z])
     assert any(len(r.topics) > 1 for r in rows)         # multi-label documents exist
@@ -42,6 +43,20 @@ def test_segments_shares_dominant_and_threshold(small_model):
     for t in by_topic:
         assert len(t.typical) == 3
         assert t.typical[0][1] == pytest.approx(shares[t.topic].max())
+
+
+def test_memberships_do_not_depend_on_how_w_columns_are_scaled(small_model):
+    """W[:, z]·H[z] is the same factorization at any scale of column z; so are the shares,
+    the dominant topics and the sizes (argmax of H alone was not: it favoured topics whose
+    column is spread thinly over many terms)."""
+    import copy
+
+    scaled = copy.copy(small_model)
+    scale = np.array([10.0, 1.0, 0.1])
+    scaled.W_, scaled.H_ = small_model.W_ * scale, small_model.H_ / scale[:, None]
+    np.testing.assert_allclose(scaled.memberships(), small_model.memberships(), rtol=1e-12)
+    assert (scaled.dominant_topics() == small_model.dominant_topics()).all()
+    assert (scaled.topic_sizes() == small_model.topic_sizes()).all()
 
 
 def test_term_topics_is_the_row_of_w(small_model):

@@ -52,8 +52,9 @@ def test_tag_equals_a_transform_of_the_same_documents(folder, tickets_model, tmp
     ids = [r["id"] for r in rows]
     assert ids == sorted(ids) and ids[0] == "cake.md"
     texts = [(folder / i).read_text() for i in ids]
-    H = tickets_model.transform(texts)
-    shares = H / H.sum(axis=0)
+    # a topic's share is its part of the document, ‖W[:, z]‖·h_z, of the parts of all topics
+    C = np.linalg.norm(tickets_model.W_, axis=0)[:, None] * tickets_model.transform(texts)
+    shares = C / C.sum(axis=0)
     for row, col in zip(rows, shares.T):
         listed = {s["topic"]: s["share"] for s in row["shares"]}
         expected = {z: round(float(v), 6) for z, v in enumerate(col) if v >= 0.1}
@@ -233,7 +234,7 @@ def test_assign_streams_one_result_per_record(saved_model, tickets):
     assert rows[1] == {"line": 2, "id": None, "invalid": rows[1]["invalid"]}
     assert rows[2]["id"] == "stdin:4" and rows[2]["unassigned"]
     model = TopicModel.load(saved_model)
-    expected = model.transform([text])[:, 0]
+    expected = model.contributions(model.transform([text]))[:, 0]
     assert rows[0]["share"] == round(float(expected.max() / expected.sum()), 6)
     csv_in = 'id,text\nx1,"a puzzle game, for players"\nx2,too,many\n'
     rows = [json.loads(r) for r in run("assign", "--model", saved_model, input=csv_in)

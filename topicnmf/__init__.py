@@ -16,7 +16,7 @@ _EXPORTS = {
     "NotFoundError": "errors",
     "TopicNMFError": "errors",
     "Topic": "model.fitted", "TopicModel": "model.estimator",
-    "fit_matrix": "model.estimator", "label": "model.estimator",
+    "fit_matrix": "model.items", "label": "model.estimator",
     "segments": "queries.segment", "term_topics": "queries.segment",
     "recommend": "queries.recommend", "similar": "queries.recommend",
     "target": "queries.target",

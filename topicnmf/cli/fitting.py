@@ -76,7 +76,7 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     check_model_destination(output)
     align_to = load_model(align_to_path) if align_to_path else None
     if matrix_path is not None:
-        from ..model.estimator import fit_matrix
+        from ..model.items import fit_matrix
 
         # A table keeps fit_matrix's own default (cd) unless --solver is given.
         given = click.get_current_context().get_parameter_source("solver").name != "DEFAULT"

@@ -20,6 +20,7 @@ PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.pr
 # = topicnmf.factor.nmf.SOLVERS, LOSSES, INITS and topicnmf.text.vectorize.WEIGHTINGS (not imported:
 # the CLI starts without loading scikit-learn)
 SOLVERS = ("cd", "mu", "minibatch", "hals")
+NEAR_DUPLICATES = 0.95   # = topicnmf.factor.weights.NEAR_DUPLICATES
 LOSSES = ("frobenius", "kullback-leibler")
 INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
 WEIGHTINGS = ("sublinear", "tfidf", "counts")
@@ -42,6 +43,20 @@ class FiniteFloat(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return number
+
+
+class CosineOrOff(FiniteFloat):
+    """A cosine in (0, 1], or ``off`` (None)."""
+
+    name = "cosine|off"
+
+    def __init__(self):
+        super().__init__(0, 1, min_open=True)
+
+    def convert(self, value, param, ctx):
+        if value is None or str(value).strip().lower() in ("off", "none"):
+            return None
+        return super().convert(value, param, ctx)
 
 
 SEED = click.IntRange(0, 2**32 - 1)     # numpy's seed range
@@ -161,6 +176,11 @@ def model_options(func):
                      help="Drop terms in more documents (a fraction, or a count if > 1)."),
         click.option("--max-features", type=click.IntRange(min=1),
                      help="Keep the N most frequent terms."),
+        click.option("--near-duplicates", type=CosineOrOff(), default=NEAR_DUPLICATES,
+                     show_default=True,
+                     help="Documents with at least this tf-idf cosine are near-duplicates and "
+                          "count about once in the fit (each weighs 1 / its near-duplicates); "
+                          "'off' weighs every document 1."),
     ]
     return with_options(options, func)
 

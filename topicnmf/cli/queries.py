@@ -13,14 +13,19 @@ from .options import FINITE, SHARE, output_options
 @click.argument("model_path", metavar="MODEL", type=click.Path(exists=True))
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="Terms per topic.")
+@click.option("--relevance", type=SHARE,
+              help="Order of the terms, λ of LDAvis relevance: 1 = by weight, lower = terms "
+                   "more this topic's own [default: 0.5; 1 for --matrix models].")
 @click.option("--term", help="Instead: the topics a document containing TERM leans to "
                              "(the term's row of W, as shares).")
 @output_options
-def topics(model_path, top, term, fmt):
+def topics(model_path, top, relevance, term, fmt):
     """Show each topic's label, size (documents it dominates) and top terms with weights.
 
-    With --term, show the row view instead: which topics a document containing that term
-    leans to.
+    Terms are ordered by relevance (λ·log weight + (1 − λ)·log(weight / the term's share of
+    the whole corpus)), so that words every topic has ("package", "provides") do not fill
+    every list; each keeps its weight. With --term, show the row view instead: which topics a
+    document containing that term leans to.
 
     \b
     Example:
@@ -33,7 +38,7 @@ def topics(model_path, top, term, fmt):
 
         echo_rows(term_topics(model, term), fmt)
         return
-    echo_rows(model.topics(top), fmt)
+    echo_rows(model.topics(top, relevance=relevance), fmt)
 
 
 @click.command()
@@ -48,7 +53,8 @@ def topics(model_path, top, term, fmt):
 def segments(model_path, threshold, by, top, fmt):
     """Memberships: each document's dominant topic and every topic above the threshold.
 
-    Shares are memberships normalized per document. With --by topic: each topic's size
+    A document's share of a topic is the topic's part of it, |W[:, z]|·H[z, j], of the parts
+    of all topics (the same in topics, tag and assign). With --by topic: each topic's size
     (documents it dominates), members (share >= threshold) and most typical documents.
 
     \b

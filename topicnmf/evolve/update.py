@@ -26,8 +26,10 @@ How :func:`update` works:
    old topics explain worst.
 4. One factorization (:func:`topicnmf.factor.factorize` from that start, at most
    ``MAX_ITER`` iterations) of the new documents, with the old ones too when
-   ``keep_documents``, plus one anchor pseudo-document per old topic: its old ``W`` column
-   with the pull of ``anchor_weight`` of the documents (the device of seeded topics,
+   ``keep_documents``, each weighted as ``fit`` weighs documents (near-duplicates about once,
+   :mod:`topicnmf.factor.weights`), plus one anchor pseudo-document per old topic: its old
+   ``W`` column with the pull of ``anchor_weight`` of the (weighted) documents (the device of
+   seeded topics,
    :mod:`topicnmf.factor.seeding`). Without anchors a small old topic is easily taken over
    by new documents: on the shipped changelog slice (8 topics fitted before 2021, 809 later
    entries added) the fit retired 1 old topic with the old documents kept and 3 without
@@ -55,6 +57,7 @@ from ..errors import InputError
 from ..factor import factorize
 from ..factor.projection import project, reconstruction_error, warn_if_degenerate
 from ..factor.seeding import nndsvda
+from ..factor.weights import for_weighted_fit
 from ..model.documents import as_documents, first_line
 from ..reconstruction.scores import MAX_ERROR, Reconstruction
 
@@ -235,11 +238,12 @@ def _refit(model, fitted, V_new, H_new, added, n_unexplained, threshold, anchor_
     W0 = _start(model.W_, V_new, H_new, added, n_unexplained, random_state)
     from sklearn.exceptions import ConvergenceWarning
 
-    V_fit = V
+    # documents weigh as in a fit (near-duplicates about once), the anchors against that total
+    V_fit, scale = for_weighted_fit(V, getattr(model, "near_duplicates", None))
     if anchor_weight > 0:
         P = W0[:, :model.n_topics]
-        P = P / np.linalg.norm(P, axis=0) * np.sqrt(anchor_weight * V.shape[1])
-        V_fit = sp.hstack([V, sp.csc_matrix(P)], format="csc")
+        P = P / np.linalg.norm(P, axis=0) * np.sqrt(anchor_weight * float(scale @ scale))
+        V_fit = sp.hstack([V_fit, sp.csc_matrix(P)], format="csc")
     with warnings.catch_warnings():              # stopping at MAX_ITER is the plan
         warnings.simplefilter("ignore", ConvergenceWarning)
         W, _, n_iter = factorize(V_fit, k, solver=model.solver, loss=model.loss, W_init=W0,

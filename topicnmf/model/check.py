@@ -50,7 +50,8 @@ _PARAM_KINDS = {"n_topics": (int,), "solver": (str,), "loss": (str,), "init": (s
                 "extra_stop_words": (str, list, None), "ngram_range": (list,),
                 "min_df": (float,), "max_df": (float,), "max_features": (int, None),
                 "sublinear_tf": (bool,), "use_idf": (bool,), "seed_topics": (list, dict, None),
-                "seed_weight": (float,), "clean": (str, list, None)}
+                "seed_weight": (float,), "clean": (str, list, None),
+                "near_duplicates": (float, None)}
 _PREPROCESSING_KINDS = {"lowercase": (bool,), "stop_words": (str, list, None),
                         "extra_stop_words": (list,), "stem": (bool,), "ngram_range": (list,),
                         "min_token_length": (int,), "clean": (list,),

@@ -23,7 +23,8 @@ from ..errors import InputError
 from ..factor import factorize
 from ..factor.projection import project, reconstruction_error, warn_if_degenerate
 from ..factor.seeding import SEED_WEIGHT, check_seed_topics, resolve_seed_terms
-from ..io.matrix import ItemMatrix, load_matrix
+from ..factor.weights import NEAR_DUPLICATES, for_weighted_fit
+from ..io.matrix import ItemMatrix
 from ..text.vectorize import Vectorizer
 from .documents import as_documents, first_line
 from .fitted import FittedTopics
@@ -81,6 +82,10 @@ class TopicModel(Parameters, FittedTopics):
         is not used then).
     seed_weight : float
         Pull of each seed topic's words, as a fraction of the corpus (default 0.02).
+    near_duplicates : float in (0, 1] or None
+        Documents with a tf-idf cosine of at least this are near-duplicates; each weighs
+        1 / (its near-duplicates, itself included) in the fit of texts, so a family of
+        near-identical texts counts about once (:mod:`topicnmf.factor.weights`). None: all 1.
 
     Attributes
     ----------
@@ -125,7 +130,7 @@ class TopicModel(Parameters, FittedTopics):
                  max_iter=None, tol=1e-4, random_state=None, clean="auto", stem=False,
                  stop_words="english", extra_stop_words=None, ngram_range=(1, 1), min_df=2,
                  max_df=0.95, max_features=None, sublinear_tf=True, use_idf=True,
-                 seed_topics=None, seed_weight=SEED_WEIGHT):
+                 seed_topics=None, seed_weight=SEED_WEIGHT, near_duplicates=NEAR_DUPLICATES):
         self.n_topics = n_topics
         self.solver = solver
         self.loss = loss
@@ -145,6 +150,7 @@ class TopicModel(Parameters, FittedTopics):
         self.use_idf = use_idf
         self.seed_topics = seed_topics
         self.seed_weight = seed_weight
+        self.near_duplicates = near_duplicates
 
     # get_params / set_params: Parameters (scikit-learn's protocol, so clone() works)
 
@@ -201,7 +207,7 @@ class TopicModel(Parameters, FittedTopics):
                              f"{V.shape[0]}, people: {V.shape[1]})")
         mask = None if matrix.mask is None or matrix.mask.all() else matrix.mask
         if mask is None:
-            self._fit_matrix(V)
+            self._fit_matrix(V, weigh=False)
         else:
             W, H, n_iter = self.factorize_matrix(V, mask=mask)
             R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
@@ -222,7 +228,7 @@ class TopicModel(Parameters, FittedTopics):
         """Fit and return ``H`` of shape (n_topics, n_documents) for the training documents."""
         return self.fit(documents).H_
 
-    def factorize_matrix(self, V, seeds=(), mask=None):
+    def factorize_matrix(self, V, seeds=(), mask=None, *, weigh=True):
         """Topics ``W`` of an already-built matrix with this model's settings.
 
         The factorization step of :meth:`fit`, on its own (:func:`topicnmf.factor.factorize`
@@ -238,21 +244,25 @@ class TopicModel(Parameters, FittedTopics):
             Observed cells (matrix mode with missing cells): weighted HALS with
             ``solver='hals'``, masked multiplicative updates otherwise, run to a tolerance of
             at most 1e-6 (these matrices are small).
+        weigh : bool
+            Weigh documents by ``near_duplicates`` (without a mask; not items × people).
 
         Returns
         -------
         W : ndarray of shape (n_terms, n_topics), columns summing to 1
         H : ndarray of shape (n_topics, n_documents)
-            The solver's memberships (of the real documents only, in a seeded fit).
-            :meth:`fit` recomputes ``H_`` by projection anyway.
+            The solver's memberships (of the real documents only, in a seeded fit; of the
+            unweighted columns). :meth:`fit` recomputes ``H_`` by projection anyway.
         n_iter : int
         """
         check_params(self.get_params())
-        return factorize(V, self.n_topics, solver=self.solver, loss=self.loss, init=self.init,
-                         mask=mask, seeds=seeds, seed_weight=self.seed_weight,
-                         max_iter=self.max_iter,
-                         tol=self.tol if mask is None else min(self.tol, 1e-6),
-                         random_state=self.random_state)
+        V, scale = for_weighted_fit(V, self.near_duplicates if weigh and mask is None else None)
+        W, H, n_iter = factorize(V, self.n_topics, solver=self.solver, loss=self.loss,
+                                 init=self.init, mask=mask, seeds=seeds,
+                                 seed_weight=self.seed_weight, max_iter=self.max_iter,
+                                 tol=self.tol if mask is None else min(self.tol, 1e-6),
+                                 random_state=self.random_state)
+        return W, H / scale, n_iter
 
     def seed_terms(self) -> list:
         """The fitted model's seed topics as vocabulary rows, as :meth:`fit` used them."""
@@ -262,8 +272,8 @@ class TopicModel(Parameters, FittedTopics):
         return resolve_seed_terms(check_seed_topics(self.seed_topics, self.n_topics),
                                   self.vectorizer_, warn=False)
 
-    def _fit_matrix(self, V, seeds=()):
-        W, H, n_iter = self.factorize_matrix(V, seeds)
+    def _fit_matrix(self, V, seeds=(), weigh=True):
+        W, H, n_iter = self.factorize_matrix(V, seeds, weigh=weigh)
         # Memberships are recomputed with the final W by the same projection that `transform`
         # uses, so a training document transformed again gets exactly its H_ column (the
         # solver's are let go first: they are the largest array of the fit).
@@ -354,47 +364,4 @@ def label(path, topic, name=None) -> TopicModel:
         model = TopicModel.load(path).set_label(topic, name)
         persist.write_model(path, model)
     return model
-
-
-def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=3000, tol=1e-4,
-               solver="cd"):
-    """Fit segments to an items × people matrix; returns a matrix-mode TopicModel.
-
-    Parameters
-    ----------
-    matrix : ItemMatrix or str or Path
-        A loaded matrix, or a CSV path read with :func:`load_matrix` (``missing``).
-    n_topics : int
-        Number of segments ``k``.
-    missing : {'zero', 'blank'}
-        Only used when ``matrix`` is a path.
-    random_state : int
-    max_iter, tol : stopping rule of the solver (these matrices are small: iterations are
-        cheap, and the default lets the solver converge)
-    solver : {'cd', 'mu', 'hals'}
-        Solver when there are no missing cells (cd by default here: on tables this small
-        speed does not matter, and cd's segments are the ones the README walks through);
-        with missing cells, weighted HALS for 'hals' and the masked multiplicative updates
-        otherwise
-        (:func:`topicnmf.factor.masked.masked_nmf`).
-
-    Returns
-    -------
-    TopicModel
-        ``mode == 'matrix'``; ``W_`` items × k (columns sum to 1), ``H_`` k × people,
-        ``items_``, ``document_ids_`` = people, ``mask_`` (None without missing cells).
-
-    Examples
-    --------
-    >>> model = fit_matrix("corpora/purchases.csv", 3, random_state=0)
-    >>> [(item, round(weight, 2)) for item, weight in model.topics(3)[0].terms]
-    [('Bread', 0.99), ('Fruits', 0.01), ('Vegetables', 0.0)]
-    >>> [topic.label for topic in model.topics()]
-    ['Bread', 'Fruits, Sweets', 'Vegetables, Bread, Fruits']
-    """
-    if not isinstance(matrix, ItemMatrix):
-        matrix = load_matrix(matrix, missing=missing)
-    model = TopicModel(n_topics, solver=solver, max_iter=max_iter, tol=tol,
-                       random_state=random_state, stop_words=None, min_df=1, max_df=1.0)
-    return model.fit(matrix)
 

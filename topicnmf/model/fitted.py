@@ -21,12 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import lookup
+from .. import validate
 from ..errors import InputError, NotFittedError, NotFoundError
-from ..factor.projection import shares
+from ..factor.projection import contributions, shares
 from .check import check_label
 
 AUTO_LABEL_TERMS = 3       # terms in an automatic label
 AUTO_LABEL_FLOOR = 0.05    # a term under this share of the top term's weight is left out
+RELEVANCE = 0.5            # λ of the terms shown for a text topic (1: by weight alone)
 
 
 @dataclass(frozen=True)
@@ -53,18 +55,61 @@ def top_rows(column, top: int = 10) -> np.ndarray:
     return rows[np.lexsort((rows, -column[rows]))][:top]
 
 
-def automatic_label(column, terms) -> str:
-    """A topic's automatic label: its top three ``terms``, leaving out terms whose weight is
-    under 5% of the top term's (a near-empty term does not name a segment)."""
-    top = top_rows(column, AUTO_LABEL_TERMS)
-    floor = AUTO_LABEL_FLOOR * column[top[0]]
+def relevance_scores(column, frequency, relevance=RELEVANCE) -> np.ndarray:
+    """Terms of a topic scored for display: LDAvis relevance (Sievert & Shirley 2014).
+
+    ``relevance(w) = λ log φ_w + (1 − λ) log(φ_w / p_w)`` with ``φ`` the topic's column of
+    ``W`` as a distribution and ``p_w`` the term's frequency in the whole reconstruction
+    (:meth:`FittedTopics.term_frequency`): λ = 1 ranks by weight alone; lower λ favours terms
+    that are frequent in this topic *and* rare elsewhere. Returned as ``exp(relevance)``,
+    ``φ_w · p_w^(λ−1)`` (same order, 0 where the weight is 0).
+
+    Measured on the 64k Debian descriptions (block HALS, k = 12, 20, 50; README "Topic
+    quality"): ranking by weight repeats "package", "provides", "library", "data" in many
+    topics (diversity of the top 25 terms 0.63 at k = 50); λ = 0.5 raised it to 0.86 with the
+    NPMI coherence of the top 10 terms not lower (0.30 → 0.34); λ = 0.4 to 0.90 at lower
+    NPMI. FREX (harmonic mean of frequency and exclusivity ranks) reached diversity 1.0 at NPMI
+    0.18–0.19: its top terms are rare words.
+
+    Parameters
+    ----------
+    column : ndarray of shape (n_terms,)
+        The topic's weights (any scale).
+    frequency : ndarray of shape (n_terms,)
+        ``p_w``, summing to 1.
+    relevance : float in [0, 1]
+        λ.
+    """
+    total = column.sum()
+    phi = column / total if total > 0 else column
+    out = np.zeros_like(phi)
+    positive = (phi > 0) & (frequency > 0)
+    out[positive] = phi[positive] * frequency[positive] ** (relevance - 1.0)
+    return out
+
+
+def term_frequency(W, H) -> np.ndarray:
+    """``p_w``: each term's share of the whole reconstruction ``W H`` (its row sum, scaled to
+    sum to 1), from ``W`` and the row sums of ``H`` (``W H`` is never formed)."""
+    mass = np.asarray(W, dtype=np.float64) @ np.asarray(H, dtype=np.float64).sum(axis=1)
+    total = mass.sum()
+    return mass / total if total > 0 else mass
+
+
+def automatic_label(column, terms, rows=None) -> str:
+    """A topic's automatic label: its top three ``terms`` (``rows``, the display order, by
+    default by weight), leaving out terms whose weight is under 5% of the topic's largest
+    weight (a near-empty term does not name a segment)."""
+    top = (top_rows(column, AUTO_LABEL_TERMS) if rows is None else rows)[:AUTO_LABEL_TERMS]
+    floor = AUTO_LABEL_FLOOR * column.max(initial=0.0)
     return ", ".join(terms[i] for i in top if column[i] > 0 and column[i] >= floor)
 
 
-def dominant_of(H) -> np.ndarray:
-    """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
-    dominant = H.argmax(axis=0)
-    dominant[H.max(axis=0) <= 0] = -1
+def dominant_of(C) -> np.ndarray:
+    """Largest row of each column of ``C`` (contributions, see :meth:`FittedTopics.contributions`),
+    -1 where a column is all zero."""
+    dominant = C.argmax(axis=0)
+    dominant[C.max(axis=0) <= 0] = -1
     return dominant
 
 
@@ -142,13 +187,29 @@ class FittedTopics:
             return np.asarray(mask[t], dtype=bool)
         return _nonzero_in(self.cached("V rows", (self.V_,), _by_rows), t)
 
+    def contributions(self, H=None) -> np.ndarray:
+        """Each topic's part of each document, ``‖W[:, z]‖ · H[z, j]``, shape (k, n_documents)
+        (of the training documents, or of memberships ``H`` of other documents).
+
+        The length of topic ``z``'s part ``W[:, z] H[z, j]`` of the reconstructed document,
+        whatever the scale of ``W``'s columns (:func:`topicnmf.factor.projection.contributions`).
+        Shares, dominant topics and sizes are read from these, the same in ``topics``,
+        ``segments``, ``tag``, ``assign``, the report and the server.
+        """
+        self.check_fitted()
+        if H is None:
+            return self.cached("contributions", (self.W_, self.H_), _read_only_contributions)
+        return contributions(self.W_, H)
+
     def memberships(self, H=None) -> np.ndarray:
-        """Columns of ``H`` normalized to shares that sum to 1 (all-zero columns stay 0)."""
-        return shares(self.H_ if H is None else H)
+        """Shares of each document: its :meth:`contributions` normalized to sum to 1
+        (all-zero columns stay 0)."""
+        return shares(self.contributions(H))
 
     def dominant_topics(self, H=None) -> np.ndarray:
-        """Dominant topic of each document (column of ``H``), -1 where a column is all zero."""
-        return dominant_of(self.H_ if H is None else H)
+        """Dominant topic of each document: its largest :meth:`contributions` (a column), -1
+        where a document has no membership at all."""
+        return dominant_of(self.contributions(H))
 
     @property
     def topic_ids(self) -> list:
@@ -179,21 +240,44 @@ class FittedTopics:
         return [self._label_at(z) for z in range(self.W_.shape[1])]
 
     def _label_at(self, z) -> str:
-        return self.topic_labels_[z] or automatic_label(self.W_[:, z], self.terms)
+        return self.topic_labels_[z] or automatic_label(self.W_[:, z], self.terms,
+                                                        self._shown_rows(z, AUTO_LABEL_TERMS))
+
+    @property
+    def default_relevance(self) -> float:
+        """λ of the shown terms: ``RELEVANCE`` (0.5) for texts; 1 (by weight) for items ×
+        people tables, whose few items read best as shares of the purchases."""
+        return 1.0 if self.mode == "matrix" else RELEVANCE
+
+    def term_frequency(self) -> np.ndarray:
+        """Each term's share of the reconstruction, shape (n_terms,) (:func:`term_frequency`)."""
+        self.check_fitted()
+        return self.cached("term frequency", (self.W_, self.H_), term_frequency)
+
+    def _shown_rows(self, z, top, relevance=None) -> np.ndarray:
+        relevance = self.default_relevance if relevance is None else relevance
+        column = self.W_[:, z]
+        if relevance == 1.0:
+            return top_rows(column, top)
+        return top_rows(relevance_scores(column, self.term_frequency(), relevance), top)
 
     def topic_sizes(self) -> np.ndarray:
         """Number of training documents whose dominant topic is each topic (column order)."""
         dominant = self.dominant_topics()
         return np.bincount(dominant[dominant >= 0], minlength=self.n_topics)
 
-    def top_term_indices(self, topic: int, top: int = 10) -> np.ndarray:
-        """Rows of ``W`` with the largest weights in a topic (an id), ties to the lower index."""
-        return top_rows(self.W_[:, self.check_topic(topic)], top)
+    def top_term_indices(self, topic: int, top: int = 10, *, relevance=None) -> np.ndarray:
+        """Rows of ``W`` shown for a topic (an id), best first, ties to the lower index: by
+        relevance ``λ`` (:func:`relevance_scores`; None: :attr:`default_relevance`), which is
+        by weight alone for ``relevance=1``."""
+        return self._shown_rows(self.check_topic(topic), top, _relevance(relevance))
 
     def auto_label(self, topic: int) -> str:
-        """The automatic label of a topic (an id): its top three terms, leaving out terms whose
-        weight is under 5% of the top term's (a near-empty term does not name a segment)."""
-        return automatic_label(self.W_[:, self.check_topic(topic)], self.terms)
+        """The automatic label of a topic (an id): its top three shown terms, leaving out terms
+        whose weight is under 5% of the topic's largest (a near-empty term does not name a
+        segment)."""
+        z = self.check_topic(topic)
+        return automatic_label(self.W_[:, z], self.terms, self._shown_rows(z, AUTO_LABEL_TERMS))
 
     def label(self, topic: int) -> str:
         """The label of a topic (an id): the name given with :meth:`set_label`, else automatic."""
@@ -223,8 +307,18 @@ class FittedTopics:
                   ", ".join(map(str, ids)))
         raise NotFoundError(f"topic {topic} does not exist; topics are {listed}")
 
-    def topics(self, top: int = 10) -> list:
+    def topics(self, top: int = 10, *, relevance=None) -> list:
         """Every topic (in column order) with its id, label, size and top terms.
+
+        Parameters
+        ----------
+        top : int
+            Terms per topic.
+        relevance : float in [0, 1], optional
+            λ of the order of the terms (:func:`relevance_scores`): 1 by weight alone, lower
+            values favour terms that belong to this topic more than to others. None:
+            :attr:`default_relevance` (0.5 for texts, 1 for items × people tables). Each
+            term keeps its weight ``W[term, topic]``.
 
         Returns
         -------
@@ -233,11 +327,26 @@ class FittedTopics:
         self.check_fitted()
         if top < 1:
             raise InputError(f"top={top}: must be at least 1")
+        relevance = _relevance(relevance)
         sizes = self.topic_sizes()
         terms, labels = self.terms, self.labels()
         return [Topic(topic, labels[z], int(sizes[z]),
-                      [(terms[i], float(self.W_[i, z])) for i in top_rows(self.W_[:, z], top)])
+                      [(terms[i], float(self.W_[i, z]))
+                       for i in self._shown_rows(z, top, relevance)])
                 for z, topic in enumerate(self.topic_ids)]
+
+
+def _relevance(value):
+    """``relevance`` checked: None, or a number in [0, 1]."""
+    if value is None:
+        return None
+    return validate.real(value, "relevance", 0, 1)
+
+
+def _read_only_contributions(W, H):
+    C = contributions(W, H)
+    C.setflags(write=False)
+    return C
 
 
 def _gram(W):

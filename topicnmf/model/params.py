@@ -59,6 +59,8 @@ def check_params(params) -> dict:
     validate.integer(params["max_features"], "max_features", 1, optional=True)
     validate.real(params["seed_weight"], "seed_weight", 0)
     parse_clean(params["clean"])
+    if params.get("near_duplicates") is not None:
+        validate.real(params["near_duplicates"], "near_duplicates", 0, 1, low_open=True)
     return params
 
 

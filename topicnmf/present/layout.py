@@ -38,7 +38,8 @@ def topic_map_layout(W) -> np.ndarray:
 
 
 def document_map_layout(H, max_documents=2000, random_state=0):
-    """2-D embedding of the documents' topic shares (columns of ``H`` scaled to sum 1).
+    """2-D embedding of the documents' topic shares (columns of ``H``, e.g. a model's
+    ``contributions()``, scaled to sum 1).
 
     Documents with all-zero memberships are left out; above ``max_documents`` a fixed random
     sample (by ``random_state``) is drawn. t-SNE (scikit-learn, ``init='pca'``, one thread so

@@ -294,13 +294,13 @@ def plot(model, kind, *, topic=None, top=10, image_format="png", max_map_documen
         fig = topic_map_figure(topic_map_layout(model.W_), model.topic_sizes(), labels, colors,
                                what=words["topics"], ids=ids)
     elif kind == "documents":
-        indices, xy = document_map_layout(model.H_, max_map_documents, random_state)
+        indices, xy = document_map_layout(model.contributions(), max_map_documents, random_state)
         fig = document_map_figure(xy, model.dominant_topics()[indices], colors,
                                   what=words["documents"], topic=words["topic"], ids=ids)
     elif kind == "heatmap":
         fig = heatmap_figure(topic_similarity(model.W_), labels, what=words["topics"], ids=ids)
     else:
-        months, shares, _ = period_shares(model.H_, document_dates(model))
+        months, shares, _ = period_shares(model.contributions(), document_dates(model))
         if not months:
             raise InputError("the model's documents have no dates; fit with --date-column "
                              "to plot shares over time")

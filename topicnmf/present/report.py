@@ -19,7 +19,6 @@ from importlib import resources
 
 import numpy as np
 
-from ..factor import projection
 from . import charts, layout, plots
 from .. import validate
 from ..errors import InputError
@@ -41,7 +40,7 @@ class TopicSection:
     topic: int             # its id
     label: str
     size: int              # documents whose dominant topic it is
-    share: float           # fraction of all membership weight (sum of H[z] / sum of H)
+    share: float           # fraction of all contributions (model.contributions())
     coherence: float | None
     terms: list            # (term, weight), best first
     documents: list        # (document id, snippet, share of the document), most typical first
@@ -102,12 +101,13 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
     words = plots.wording(model)
     W, H, k = model.W_, model.H_, model.n_topics
     totals = H.sum(axis=0)
-    shares = projection.shares(H)
+    C = model.contributions()
+    shares = model.memberships()
     ids = list(model.document_ids_)
     snippets = list(getattr(model, "snippets_", None) or [""] * len(ids))
     coherence, diversity = quality_figures(model)
     S = topic_similarity(W)
-    mass = H.sum(axis=1) / max(H.sum(), np.finfo(float).tiny)
+    mass = C.sum(axis=1) / max(C.sum(), np.finfo(float).tiny)
     topic_ids, labels = model.topic_ids, model.labels()
     sections = []
     for z, t in enumerate(model.topics(top)):
@@ -118,8 +118,8 @@ def build_report(model, *, top=10, documents=5, similar=3, max_map_documents=200
             None if coherence is None else float(coherence[z]), t.terms,
             [(ids[j], snippets[j], float(shares[z, j])) for j in docs],
             [(topic_ids[y], labels[y], float(S[z, y])) for y in near]))
-    shown, xy = layout.document_map_layout(H, max_map_documents, random_state)
-    months, month_shares, _ = period_shares(H, document_dates(model))
+    shown, xy = layout.document_map_layout(C, max_map_documents, random_state)
+    months, month_shares, _ = period_shares(C, document_dates(model))
     return Report(
         title=title or f"{k} {words['topics']} in {len(ids):,} {words['documents']}",
         n_documents=len(ids), words=words, overview=_overview(model, words, totals),

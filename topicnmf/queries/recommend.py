@@ -139,12 +139,13 @@ def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
         h = model.H_[:, query]
     found = similar_documents(of_model(model), lexical_index_of(model), query, top,
                               blend=blend)
-    mine = _shares(h)
+    mine = model.memberships(h[:, None])[:, 0]
+    S = model.memberships()
     topic_ids = model.topic_ids
     out = []
     for r, (i, score, lat, lex) in enumerate(zip(found.indices, found.score, found.latent,
                                                  found.lexical)):
-        theirs = _shares(model.H_[:, i])
+        theirs = S[:, i]
         both = np.minimum(mine, theirs)
         shared = [(topic_ids[z], float(both[z])) for z in np.lexsort((np.arange(both.size), -both))
                   if mine[z] >= threshold and theirs[z] >= threshold]
@@ -152,7 +153,3 @@ def similar(model, doc_id=None, *, text=None, top=10, blend=DEFAULT_BLEND,
                                    float(lex), shared, model.snippets_[i]))
     return out
 
-
-def _shares(h):
-    total = h.sum()
-    return h / total if total > 0 else np.zeros_like(h)

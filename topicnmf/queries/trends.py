@@ -1,9 +1,10 @@
 """Trends: topic shares per period (month, quarter or year) from ``H`` and the documents'
 dates, and which topics rise or fall by more than chance.
 
-A period's share of a topic is the mean of its dated documents' memberships (columns of ``H``
-scaled to sum to 1). Documents without a usable date (``YYYY-MM...`` or ``YYYY/MM...``) are
-counted apart and left out.
+A period's share of a topic is the mean of its dated documents' memberships (their
+contributions ``‖W[:, z]‖ · H[z, j]`` scaled to sum to 1, as ``TopicModel.memberships``).
+Documents without a usable date (``YYYY-MM...`` or ``YYYY/MM...``) are counted apart and left
+out.
 
 **The test**: per topic, a straight line through its share per period, weighted by the
 period's number of documents (weighted least squares), and the t-test of its slope (``P − 2``
@@ -88,6 +89,7 @@ def period_shares(H, dates, period="month"):
     Parameters
     ----------
     H : ndarray of shape (k, n_documents)
+        Memberships, e.g. ``model.contributions()``; each column is scaled to sum to 1.
     dates : sequence of str or None, length n_documents
         Unparseable or missing dates are skipped.
     period : {'month', 'quarter', 'year'}
@@ -204,7 +206,7 @@ def trends(model, *, period="month", alpha=ALPHA, min_documents=MIN_DOCUMENTS):
     alpha = validate.real(alpha, "alpha", 0, 1, low_open=True, high_open=True)
     min_documents = validate.integer(min_documents, "min_documents", 1)
     dates = document_dates(model)
-    periods, shares, counts = period_shares(model.H_, dates, period)
+    periods, shares, counts = period_shares(model.contributions(), dates, period)
     undated = len(dates) - int(counts.sum())
     tested = counts >= min_documents
     if not periods:

@@ -46,11 +46,10 @@ def topic(loaded, z, *, top=10, documents=5, similar_topics=3) -> dict:
     documents = validate.integer(documents, "documents", 1)
     similar_topics = validate.integer(similar_topics, "similar", 1)
     out = row(model.topics(validate.integer(top, "top", 1))[z], nested=True)
-    H = model.H_
+    H, S = model.H_, model.memberships()
     typical = top_n(H[z], documents, exclude=H[z] <= 0)
-    totals = H[:, typical].sum(axis=0)
-    out["typical"] = [{"doc_id": model.document_ids_[j], "share": float(H[z, j] / total),
-                       "snippet": model.snippets_[j]} for j, total in zip(typical, totals)]
+    out["typical"] = [{"doc_id": model.document_ids_[j], "share": float(S[z, j]),
+                       "snippet": model.snippets_[j]} for j in typical]
     near = top_n(loaded.similarity[z], min(similar_topics, loaded.k - 1), exclude=[z])
     out["similar_topics"] = [{"topic": int(y), "label": model.label(int(y)),
                               "similarity": float(loaded.similarity[z, y])} for y in near]

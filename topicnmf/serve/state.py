@@ -163,7 +163,8 @@ class Loaded:
                                                                  batch_records)
         self.similarity = topic_similarity(model.W_)
         self.sizes = model.topic_sizes()
-        self.months, self.month_shares, _ = period_shares(model.H_, document_dates(model))
+        self.months, self.month_shares, _ = period_shares(model.contributions(),
+                                                          document_dates(model))
         self.k, self.n_documents = model.n_topics, model.n_documents
 
     def warm_up(self):

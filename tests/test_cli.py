@@ -116,7 +116,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
 
 #: The library functions behind each command: its options are named after their keywords.
 CALLS = {
-    "fit": ["model.estimator:TopicModel", "model.estimator:fit_matrix", "io.corpus:load_corpus",
+    "fit": ["model.estimator:TopicModel", "model.items:fit_matrix", "io.corpus:load_corpus",
             "evolve.align:align", "text.explain:explain_cleaning"],
     "topics": ["model.estimator:TopicModel.topics", "queries.segment:term_topics"],
     "segments": ["queries.segment:segments"],

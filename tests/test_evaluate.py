@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from topicnmf import TopicModel
 from topicnmf.errors import InputError
 from topicnmf.quality.choose import choose_k, evaluate, parse_k_range
-from topicnmf.model.estimator import fit_matrix
+from topicnmf.model.items import fit_matrix
 from topicnmf.present.rows import rows
 from topicnmf.quality.measures import (npmi_coherence, top_term_indices, topic_diversity,
                                        topic_uniqueness)

@@ -271,7 +271,7 @@ def test_masked_hals_with_every_cell_observed_is_block_hals():
 
 
 def test_masked_hals_through_the_entry_and_the_model(tmp_path):
-    from topicnmf.model.estimator import fit_matrix
+    from topicnmf.model.items import fit_matrix
     from topicnmf.io.matrix import ItemMatrix
 
     V, mask = _ratings(2, noise=0.05)

@@ -230,7 +230,7 @@ def test_topic_map_puts_similar_topics_close():
 def test_matrix_mode_speaks_of_segments_items_and_people():
     from pathlib import Path
 
-    from topicnmf.model.estimator import fit_matrix
+    from topicnmf.model.items import fit_matrix
 
     purchases = Path(__file__).resolve().parent.parent / "corpora" / "purchases.csv"
     model = fit_matrix(purchases, 3, random_state=0)

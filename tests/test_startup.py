@@ -6,7 +6,7 @@ import sys
 
 from test_cli import REPO
 
-HEAVY = ("sklearn", "scipy", "matplotlib", "numpy")
+HEAVY = ("sklearn", "scipy", "matplotlib", "numpy", "dask", "distributed")
 SERVER = ("fastapi", "starlette", "uvicorn", "pydantic")
 
 

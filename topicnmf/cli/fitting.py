@@ -7,7 +7,8 @@ import time
 import click
 
 from .common import info, load_model, progress
-from .options import FiniteFloat, corpus_options, make_estimator, model_options, read_corpus
+from .options import (FiniteFloat, corpus_options, make_estimator, model_options, read_corpus,
+                      scheduler_option)
 
 
 @click.command()
@@ -33,9 +34,11 @@ from .options import FiniteFloat, corpus_options, make_estimator, model_options,
 @click.option("--align-to", "align_to_path", type=click.Path(exists=True), metavar="MODEL",
               help="Keep MODEL's topic ids: topics that match one of MODEL's take its id and "
                    "name, the others new ids (never one MODEL had); see topicnmf diff.")
-def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
-        label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, align_to_path,
-        random_state, max_iter, solver, **settings):
+@scheduler_option
+@click.pass_context
+def fit(ctx, corpus, matrix_path, missing, n_topics, output, input_format, text_column,
+        id_column, label_column, date_column, duplicate_ids, seed_topics_file, seed_weight,
+        align_to_path, random_state, max_iter, solver, scheduler, **settings):
     """Fit topics to a corpus and save the model to a directory.
 
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
@@ -44,18 +47,28 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
     With --matrix, fit segments to a purchases/ratings table instead (no CORPUS); the same
     verbs then work on people and items.
 
+    With --scheduler the block HALS solver runs on a Dask cluster (the default solver is then
+    hals): the blocks of documents stay on the workers, the topics are those of the same fit
+    in this process.
+
     \b
     Example:
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --random-state 0
       topicnmf fit --matrix corpora/purchases.csv -k 3 -o /tmp/p
       topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --seed-topics seeds.json
       topicnmf fit corpora/changelogs.jsonl.gz --date-column date -k 10 -o /tmp/m3 --align-to /tmp/m2
+      topicnmf fit corpora/tickets.csv.gz --id-column id -k 12 -o /tmp/m --scheduler tcp://HOST:8786
     """
     from ..model.persist import check_model_destination
     from ..factor.seeding import read_seed_topics
 
     if (corpus is None) == (matrix_path is None):
         raise click.UsageError("give either CORPUS or --matrix FILE")
+    if scheduler and matrix_path is not None:
+        raise click.UsageError("--matrix tables are fitted in this process; leave out "
+                               "--scheduler")
+    if scheduler and ctx.get_parameter_source("solver") is click.core.ParameterSource.DEFAULT:
+        solver = "hals"                                 # the solver that runs on Dask
     check_model_destination(output)
     align_to = load_model(align_to_path) if align_to_path else None
     if matrix_path is not None:
@@ -77,7 +90,7 @@ def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_colum
                            **settings)
     info(f"fitting {n_topics} topics to {len(docs)} documents…")
     start = time.perf_counter()
-    model = aligned(model.fit(docs, progress=progress), align_to)
+    model = aligned(model.fit(docs, progress=progress, scheduler=scheduler), align_to)
     model.save(output)
     info(f"fitted {n_topics} topics: {model.n_documents} documents × {model.W_.shape[0]} terms, "
          f"{model.n_iter_} iterations, {time.perf_counter() - start:.1f} s → {output}")

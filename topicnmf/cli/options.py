@@ -171,6 +171,16 @@ def quality_options(func):
     return with_options(options, func)
 
 
+def scheduler_option(func):
+    """``--scheduler``: run the command's work on a Dask cluster (topicnmf.cluster)."""
+    return click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run on a Dask cluster: the scheduler's address (tcp://HOST:8786; start one with "
+             "'dask scheduler' and 'dask worker'), 'default' for $DASK_SCHEDULER_ADDRESS, or "
+             "'local' for a cluster of this machine's cores started for this command. Needs "
+             "pip install 'topicnmf[dask]'.")(func)
+
+
 def tag_options(func):
     """Thresholds shared by ``tag`` and ``assign``."""
     options = [

@@ -41,7 +41,8 @@ from .. import validate
 from ..errors import InputError
 from .nmf import check_factorization_params
 from .projection import normalize_columns
-from .blocks import BLOCK_SIZE, InMemoryBlocks, membership_gram, squared_norm
+from .blocks import BLOCK_SIZE, membership_gram, squared_norm
+from .dask_blocks import placed_blocks
 from .start import checked_start, start_blocks
 
 INNER = 2              # HALS passes over W's or H's rows per update (inner repetitions)
@@ -253,7 +254,7 @@ def converged(objectives, tol, window=WINDOW) -> bool:
 
 def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None,
              W_init=None, H_init=None, block_size=BLOCK_SIZE, inner=INNER,
-             dtype=np.float32, extrapolate=True, callback=None):
+             dtype=np.float32, extrapolate=True, callback=None, scheduler=None):
     """Factorize ``V ≈ W H`` (Frobenius) by block HALS; see the module docstring.
 
     Parameters
@@ -284,6 +285,10 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
         Called after every sweep as ``callback(n_iter, objective, W)``: ``objective`` is
         ``‖V − W H‖²`` of ``V`` scaled to a mean squared column norm of 1, ``W`` the topics
         of that sweep (columns not normalized; do not modify).
+    scheduler : distributed.Client or str, optional
+        Run the sweeps on a Dask cluster (:mod:`topicnmf.cluster`): the blocks and their
+        memberships live on the workers (:class:`topicnmf.factor.dask_blocks.DaskBlocks`).
+        The same seed and ``block_size`` give the same factors as in memory, to rounding.
 
     Returns
     -------
@@ -310,12 +315,12 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
     # Scaled before rounding to float32 (solve_blocks scales again, by about 1), so that V and
     # c·V round alike and give the same topics.
     size = np.sqrt(float(V.data @ V.data) / V.shape[1]) or 1.0
-    blocks = InMemoryBlocks(V * (1.0 / size), block_size=block_size, dtype=dtype)
     if init == "custom":
         H_init = H_init / size
-    W, H, n_iter = solve_blocks(blocks, int(k), init=init, max_iter=max_iter, tol=tol,
-                        random_state=random_state, W_init=W_init, H_init=H_init, inner=inner,
-                        extrapolate=extrapolate, callback=callback)
+    with placed_blocks(V * (1.0 / size), scheduler, block_size, dtype) as blocks:
+        W, H, n_iter = solve_blocks(blocks, int(k), init=init, max_iter=max_iter, tol=tol,
+                                    random_state=random_state, W_init=W_init, H_init=H_init,
+                                    inner=inner, extrapolate=extrapolate, callback=callback)
     return W, H * size, n_iter
 
 

@@ -19,8 +19,10 @@ import scipy.sparse as sp
 from . import persist
 from .saved import read_model
 from .. import validate
+from ..cluster import connected
 from ..errors import InputError
 from ..factor import factorize
+from ..factor.dask_blocks import project_blocks
 from ..factor.projection import project, reconstruction_error, warn_if_degenerate
 from ..factor.seeding import SEED_WEIGHT, check_seed_topics, resolve_seed_terms
 from ..io.matrix import ItemMatrix, load_matrix
@@ -145,7 +147,7 @@ class TopicModel(Parameters, FittedTopics):
     def _make_vectorizer(self) -> Vectorizer:
         return make_vectorizer(self.get_params())
 
-    def fit(self, documents, y=None, *, progress=None):
+    def fit(self, documents, y=None, *, progress=None, scheduler=None):
         """Fit topics to documents.
 
         Parameters
@@ -157,13 +159,20 @@ class TopicModel(Parameters, FittedTopics):
         progress : callable, optional
             Wraps the iteration over texts, e.g. ``tqdm`` (called as
             ``progress(iterable, total=n, desc=...)``).
+        scheduler : dask.distributed.Client or str, optional
+            Fit on a Dask cluster (:mod:`topicnmf.cluster`: a Client, ``'tcp://HOST:8786'``,
+            ``'default'`` or ``'local'``) with ``solver='hals'``: the same topics as in this
+            process, to rounding. None (default): in this process.
 
         Returns
         -------
         self
         """
+        if scheduler is not None and self.solver != "hals":
+            raise InputError(f"solver={self.solver!r} does not run on Dask; use solver='hals'")
         if isinstance(documents, ItemMatrix):
-            return self._fit_items(documents)
+            with connected(scheduler) as client:
+                return self._fit_items(documents, client)
         check_params(self.get_params())
         docs = as_documents(documents)
         if self.n_topics > len(docs):
@@ -172,8 +181,9 @@ class TopicModel(Parameters, FittedTopics):
         seed_topics = check_seed_topics(self.seed_topics, self.n_topics) if self.seed_topics else {}
         start = time.perf_counter()
         vectorizer = self._make_vectorizer()
-        V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
-        self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer))
+        with connected(scheduler) as client:        # an unreachable one fails before the work
+            V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
+            self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer), client)
         self.mode_ = "text"
         self.vectorizer_ = vectorizer
         self.document_ids_ = [d.id for d in docs]
@@ -183,7 +193,7 @@ class TopicModel(Parameters, FittedTopics):
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _fit_items(self, matrix):
+    def _fit_items(self, matrix, client=None):
         """:meth:`fit` on an items × people table: the matrix itself is ``V``."""
         start = time.perf_counter()
         V = sp.csc_matrix(matrix.values)
@@ -193,9 +203,9 @@ class TopicModel(Parameters, FittedTopics):
                              f"{V.shape[0]}, people: {V.shape[1]})")
         mask = None if matrix.mask is None or matrix.mask.all() else matrix.mask
         if mask is None:
-            self._fit_matrix(V)
+            self._fit_matrix(V, scheduler=client)
         else:
-            W, H, n_iter = self.factorize_matrix(V, mask=mask)
+            W, H, n_iter = self.factorize_matrix(V, mask=mask, scheduler=client)
             R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
             self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
             self.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))
@@ -214,7 +224,7 @@ class TopicModel(Parameters, FittedTopics):
         """Fit and return ``H`` of shape (n_topics, n_documents) for the training documents."""
         return self.fit(documents).H_
 
-    def factorize_matrix(self, V, seeds=(), mask=None):
+    def factorize_matrix(self, V, seeds=(), mask=None, scheduler=None):
         """Topics ``W`` of an already-built matrix with this model's settings.
 
         The factorization step of :meth:`fit`, on its own (:func:`topicnmf.factor.factorize`
@@ -230,6 +240,7 @@ class TopicModel(Parameters, FittedTopics):
             Observed cells (matrix mode with missing cells): weighted HALS with
             ``solver='hals'``, masked multiplicative updates otherwise, run to a tolerance of
             at most 1e-6 (these matrices are small).
+        scheduler : dask.distributed.Client or str, optional (as :meth:`fit`)
 
         Returns
         -------
@@ -244,7 +255,7 @@ class TopicModel(Parameters, FittedTopics):
                          mask=mask, seeds=seeds, seed_weight=self.seed_weight,
                          max_iter=self.max_iter,
                          tol=self.tol if mask is None else min(self.tol, 1e-6),
-                         random_state=self.random_state)
+                         random_state=self.random_state, scheduler=scheduler)
 
     def seed_terms(self) -> list:
         """The fitted model's seed topics as vocabulary rows, as :meth:`fit` used them."""
@@ -254,11 +265,12 @@ class TopicModel(Parameters, FittedTopics):
         return resolve_seed_terms(check_seed_topics(self.seed_topics, self.n_topics),
                                   self.vectorizer_, warn=False)
 
-    def _fit_matrix(self, V, seeds=()):
-        W, _, n_iter = self.factorize_matrix(V, seeds)
+    def _fit_matrix(self, V, seeds=(), scheduler=None):
+        W, _, n_iter = self.factorize_matrix(V, seeds, scheduler=scheduler)
         # Memberships are recomputed with the final W by the same projection that `transform`
         # uses, so a training document transformed again gets exactly its H_ column.
-        H = project(V, W, loss=self.loss)
+        H = project(V, W, loss=self.loss) if scheduler is None else \
+            project_blocks(V, W, scheduler, loss=self.loss)
         warn_if_degenerate(H)
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
         self.reconstruction_err_ = reconstruction_error(V, W, H)

@@ -1,0 +1,163 @@
+"""Dask clusters: what the ``scheduler`` keyword names, and pure tasks run there.
+
+``TopicModel.fit``, ``tag``, ``choose_k`` and ``evaluate`` take ``scheduler``:
+
+* ``None`` (the default): no Dask; the work runs in this process (and ``jobs`` processes);
+* a ``dask.distributed.Client``: the work runs on its cluster; the client is left open;
+* ``'default'``: the client made earlier in this process (``distributed.default_client()``),
+  else one connected to the address in Dask's ``scheduler-address`` setting
+  (``DASK_SCHEDULER_ADDRESS``) for the call;
+* an address, ``'tcp://HOST:8786'`` (or ``'HOST:8786'``): a client connected for the call,
+  closed after it;
+* ``'local'``: a ``LocalCluster`` on this machine (one worker process per core, one thread
+  each), started for the call and closed after it.
+
+topicnmf starts a cluster only when asked to ('local'). Dask is an extra (``pip install
+'topicnmf[dask]'``), imported only when a scheduler is given; the scheduler and the workers
+need topicnmf installed too (they unpickle its task functions).
+
+Tasks are pure: a task's result depends on its arguments only. The data a task needs travels
+as an argument of a task (:func:`submit_data`), not as scattered data, so the scheduler can
+recompute whatever a lost worker held, and a run that loses a worker gives the same result.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import deque
+from contextlib import contextmanager
+
+from .errors import ClusterError, InputError
+
+__all__ = ["CONNECT_TIMEOUT", "connected", "run_tasks", "submit_data"]
+
+CONNECT_TIMEOUT = 5         # seconds to reach a scheduler before giving up
+NAMES = ("default", "local")
+
+
+@contextmanager
+def connected(scheduler):
+    """The Dask client ``scheduler`` names (see the module docstring), or None for None.
+
+    Clients and clusters made here are closed on leaving; a client passed in is not.
+
+    Raises
+    ------
+    InputError
+        ``scheduler`` is neither None, a Client nor a string naming one.
+    ClusterError
+        Dask is not installed, or no scheduler could be reached within ``CONNECT_TIMEOUT``.
+    """
+    if scheduler is None:
+        yield None
+        return
+    distributed = _distributed(scheduler)
+    if isinstance(scheduler, distributed.Client):
+        yield scheduler
+        return
+    if not isinstance(scheduler, str) or not scheduler.strip():
+        raise InputError(f"scheduler={scheduler!r}: pass a dask.distributed.Client, a "
+                         "scheduler address such as 'tcp://HOST:8786', 'default' or 'local'")
+    if scheduler == "local":
+        with distributed.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                                      processes=True, dashboard_address=None) as cluster, \
+                distributed.Client(cluster, set_as_default=False) as client:
+            yield client
+        return
+    if scheduler == "default":
+        try:
+            yield distributed.default_client()
+            return
+        except ValueError:
+            import dask
+
+            scheduler = dask.config.get("scheduler-address", None)
+            if not scheduler:
+                raise ClusterError("scheduler='default': there is no Dask client in this "
+                                   "process; make one (distributed.Client(...)) or pass the "
+                                   "scheduler's address") from None
+    client = _connect(distributed, scheduler.strip())
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _distributed(scheduler):
+    try:
+        import distributed
+    except ImportError:
+        raise ClusterError(f"scheduler={scheduler!r} needs Dask: pip install "
+                           "'topicnmf[dask]'") from None
+    return distributed
+
+
+def _connect(distributed, address):
+    from distributed.comm.registry import backends
+
+    scheme = address.split("://", 1)[0] if "://" in address else "tcp"
+    if scheme not in backends:
+        raise InputError(f"scheduler={address!r}: unknown protocol {scheme!r}; give the "
+                         "scheduler's address as tcp://HOST:8786")
+    try:
+        return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError):
+        raise ClusterError(f"cannot reach the Dask scheduler at {address} (no answer within "
+                           f"{CONNECT_TIMEOUT} s); start one with 'dask scheduler' or check "
+                           "the address") from None
+
+
+def submit_data(client, value, name="topicnmf-data"):
+    """A future holding ``value``: a task whose argument is ``value``.
+
+    Unlike ``client.scatter``, the scheduler keeps the task, so the value is recomputed
+    (re-sent) if the workers holding it are lost. The large-graph warning is not shown:
+    sending the data is the point.
+    """
+    import dask
+
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 PiB"}):
+        return client.submit(_value_of, _Data(value), key=f"{name}-{uuid.uuid4().hex}",
+                             pure=False)
+
+
+class _Data:
+    """A value handed to a task as it is (Dask does not look into it for keys)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _value_of(data):
+    return data.value
+
+
+def run_tasks(function, items, client, *, shared=None, ordered=True, name="topicnmf-task"):
+    """Yield ``function(item, shared)`` for every item, computed as tasks on ``client``.
+
+    ``shared`` (what every task needs: a model, a matrix and settings) is sent once
+    (:func:`submit_data`); items one per task. ``function`` must be pure and importable by
+    name on the workers. ``ordered``: results in the order of ``items``; otherwise as they
+    finish. Closing the generator early cancels the tasks not yet read.
+    """
+    from distributed import as_completed
+
+    items = list(items)
+    if not items:
+        return
+    state = submit_data(client, shared, f"{name}-shared")
+    futures = deque(client.submit(function, item, state, pure=False,
+                                  key=f"{name}-{i}-{uuid.uuid4().hex}")
+                    for i, item in enumerate(items))
+    try:
+        if ordered:
+            while futures:
+                yield futures.popleft().result()
+        else:
+            for future in as_completed(list(futures), loop=client.loop):
+                futures.remove(future)
+                yield future.result()
+    finally:
+        # Only the unread results: cancelling `state` would cancel its dependents as well.
+        client.cancel(list(futures))

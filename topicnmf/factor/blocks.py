@@ -59,7 +59,7 @@ class InMemoryBlocks:
 
     def sum(self, fn, *args):
         """``Σ_b fn(V_b, H_b, start_b, *args)`` for a tuple of arrays, summed in float64."""
-        return _summed(fn(V_b, H_b, start, *args)
+        return summed(fn(V_b, H_b, start, *args)
                        for V_b, H_b, start in zip(self.V_blocks, self.H_blocks, self.starts))
 
     def update(self, fn, *args):
@@ -71,7 +71,7 @@ class InMemoryBlocks:
                 H_b, *parts = fn(V_b, H_b, start, *args)
                 self.H_blocks[b] = H_b
                 yield parts
-        return _summed(run())
+        return summed(run())
 
     def assign(self, H):
         """Set the memberships from a full ``H`` (k × n_documents), split by block."""
@@ -94,7 +94,7 @@ def membership_gram(V_block, H_block, start):
     return (H_block @ H_block.T,)
 
 
-def _summed(parts_per_block):
+def summed(parts_per_block):
     """Elementwise float64 sums of an iterable of equal-length tuples of arrays."""
     total = None
     for parts in parts_per_block:

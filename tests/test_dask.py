@@ -12,9 +12,10 @@ import distributed
 import numpy as np
 import pytest
 
-from topicnmf import ClusterError, InputError, TopicModel, choose_k, evaluate, tag
+from topicnmf import ClusterError, InputError, TopicModel, choose_k, evaluate, load_corpus, tag
 from topicnmf import cluster
 from topicnmf.factor.hals import hals_nmf
+from topicnmf.model.on_cluster import fit_partitions
 from topicnmf.model.params import make_vectorizer
 from topicnmf.present.rows import rows
 
@@ -74,6 +75,25 @@ def test_a_model_fitted_on_the_cluster_is_the_model_fitted_here(client, tickets)
     assert there.document_ids_ == here.document_ids_ and there.n_iter_ == here.n_iter_
 
 
+@pytest.mark.parametrize("corpus, options, k", [
+    ("changelogs.jsonl.gz", {"date_column": "date"}, 6),
+    ("python-docs", {}, 5)])
+def test_a_corpus_read_by_the_workers_gives_the_model_fitted_here(client, corpus, options, k):
+    path = REPO / "corpora" / corpus
+    here = TopicModel(k, solver="hals", random_state=0).fit(load_corpus(path, **options))
+    result = fit_partitions(TopicModel(k, solver="hals", random_state=0), path,
+                            scheduler=client, partition_bytes=150_000, **options)
+    there = result.model
+    assert result.partitions > 2 and result.skipped == []
+    assert there.vectorizer_.to_dict() == here.vectorizer_.to_dict()
+    assert (there.document_ids_, there.snippets_, there.document_meta_) == \
+        (here.document_ids_, here.snippets_, here.document_meta_)
+    assert abs(there.V_ - here.V_).max() < 1e-12
+    np.testing.assert_allclose(there.W_, here.W_, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(there.H_, here.H_, rtol=0, atol=1e-5 * here.H_.max())
+    assert there.labels() == here.labels()
+
+
 def test_tag_on_the_cluster_writes_the_bytes_of_one_job_and_resumes(
         client, saved_model, tickets_path, tmp_path, monkeypatch):
     inbox = tmp_path / "inbox"
@@ -96,6 +116,7 @@ def test_tag_on_the_cluster_writes_the_bytes_of_one_job_and_resumes(
     assert (again.documents, again.tagged) == (one.documents + 1, 1)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_choose_k_and_evaluate_on_the_cluster_give_the_results_of_one_process(client, tickets):
     texts = [d.text for d in tickets.documents][:800]
     settings = dict(estimator=TopicModel(random_state=0), runs=2, top=5)

@@ -47,9 +47,10 @@ def fit(ctx, corpus, matrix_path, missing, n_topics, output, input_format, text_
     With --matrix, fit segments to a purchases/ratings table instead (no CORPUS); the same
     verbs then work on people and items.
 
-    With --scheduler the block HALS solver runs on a Dask cluster (the default solver is then
-    hals): the blocks of documents stay on the workers, the topics are those of the same fit
-    in this process.
+    With --scheduler the workers of a Dask cluster read the corpus in partitions (by its
+    absolute path: they must see the same files), vectorize it and run the block HALS solver
+    on the blocks they hold (the default solver is then hals); the topics are those of the
+    same fit in this process.
 
     \b
     Example:
@@ -83,18 +84,39 @@ def fit(ctx, corpus, matrix_path, missing, n_topics, output, input_format, text_
              f"people, {model.n_iter_} iterations → {output}")
         return
     seed_topics = read_seed_topics(seed_topics_file) if seed_topics_file else None
-    docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
-                       duplicate_ids)
     model = make_estimator(n_topics, random_state=random_state, max_iter=max_iter,
                            solver=solver, seed_topics=seed_topics, seed_weight=seed_weight,
                            **settings)
-    info(f"fitting {n_topics} topics to {len(docs)} documents…")
     start = time.perf_counter()
-    model = aligned(model.fit(docs, progress=progress, scheduler=scheduler), align_to)
+    if scheduler:
+        model = aligned(fit_on_cluster(model, corpus, scheduler, input_format, text_column,
+                                       id_column, label_column, date_column, duplicate_ids),
+                        align_to)
+    else:
+        docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
+                           date_column, duplicate_ids)
+        info(f"fitting {n_topics} topics to {len(docs)} documents…")
+        model = aligned(model.fit(docs, progress=progress), align_to)
     model.save(output)
     info(f"fitted {n_topics} topics: {model.n_documents} documents × {model.W_.shape[0]} terms, "
          f"{model.n_iter_} iterations, {time.perf_counter() - start:.1f} s → {output}")
 
+
+
+def fit_on_cluster(model, corpus, scheduler, input_format, text_column, id_column,
+                   label_column, date_column, duplicate_ids):
+    """``model`` fitted to ``corpus`` read in partitions by the Dask cluster ``scheduler``."""
+    from ..model.on_cluster import fit_partitions
+
+    info(f"fitting {model.n_topics} topics on the Dask cluster at {scheduler}…")
+    result = fit_partitions(model, corpus, scheduler=scheduler, input_format=input_format,
+                            text_column=text_column, id_column=id_column,
+                            label_column=label_column, date_column=date_column,
+                            duplicate_ids=duplicate_ids, progress=progress)
+    if result.skipped:
+        click.echo(f"warning: {len(result.skipped)} file(s)/row(s) skipped, "
+                   f"{result.model.n_documents} documents read", err=True)
+    return result.model
 
 
 def aligned(model, align_to):

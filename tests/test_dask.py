@@ -4,8 +4,10 @@ thread each), and in one test a scheduler and workers started with the ``dask`` 
 import os
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import distributed
@@ -26,10 +28,13 @@ OUTPUTS = ("doc-topics.csv", "topic-terms.csv", "tags.jsonl", "errors.csv")
 
 @pytest.fixture(scope="module")
 def client():
+    environ = dict(os.environ)               # starting the workers sets OMP_NUM_THREADS=1 here
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local, \
+                                  dashboard_address=":0") as local, \
             distributed.Client(local, set_as_default=False) as client:
         yield client
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +132,13 @@ def test_choose_k_and_evaluate_on_the_cluster_give_the_results_of_one_process(cl
     assert evaluate(model, runs=2, scheduler=client) == evaluate(model, runs=2)
 
 
+def test_a_local_cluster_started_for_one_call_leaves_the_process_as_it_was(tickets_model):
+    environ = dict(os.environ)
+    assert evaluate(tickets_model, runs=1, scheduler="local") == \
+        evaluate(tickets_model, runs=1)
+    assert dict(os.environ) == environ
+
+
 def test_the_cli_runs_fit_tag_and_choose_k_on_a_scheduler_address(client, tickets_path,
                                                                   tmp_path):
     address = client.scheduler.address
@@ -192,9 +204,19 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tickets_path, tmp_path,
                  "--scheduler", address)
     assert_clean_error(result, f"cannot reach the Dask scheduler at {address}")
     assert not (tmp_path / "m" / "model.json").exists()
-    with pytest.raises(ClusterError, match="cannot reach"):
-        evaluate(TopicModel(2, min_df=1).fit(["printer paper", "refund invoice",
-                                              "printer refund"]), runs=1, scheduler=address)
+    model = TopicModel(2, min_df=1).fit(["printer paper", "refund invoice", "printer refund"])
+    with pytest.raises(ClusterError, match="cannot reach.*no answer within 1 s"):
+        evaluate(model, runs=1, scheduler=address)
+    with socketserver.TCPServer(("127.0.0.1", 0), NotDask) as server:     # a web server, say
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        with pytest.raises(ClusterError, match="something answered, but not a Dask sched"):
+            evaluate(model, runs=1, scheduler="tcp://127.0.0.1:%d" % server.server_address[1])
+        server.shutdown()
+
+
+class NotDask(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
 
 
 def test_what_does_not_run_on_dask_says_so(tickets):

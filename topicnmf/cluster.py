@@ -60,10 +60,16 @@ def connected(scheduler):
         raise InputError(f"scheduler={scheduler!r}: pass a dask.distributed.Client, a "
                          "scheduler address such as 'tcp://HOST:8786', 'default' or 'local'")
     if scheduler == "local":
-        with distributed.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                                      processes=True, dashboard_address=None) as cluster, \
-                distributed.Client(cluster, set_as_default=False) as client:
-            yield client
+        environ = dict(os.environ)        # the nannies set OMP_NUM_THREADS=1 etc. here
+        try:
+            with distributed.LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                                          processes=True, dashboard_address=":0") as cluster, \
+                    distributed.Client(cluster, set_as_default=False) as client:
+                yield client
+        finally:
+            for name in set(os.environ) - set(environ):
+                del os.environ[name]
+            os.environ.update(environ)
         return
     if scheduler == "default":
         try:
@@ -101,11 +107,30 @@ def _connect(distributed, address):
         raise InputError(f"scheduler={address!r}: unknown protocol {scheme!r}; give the "
                          "scheduler's address as tcp://HOST:8786")
     try:
+        _handshake(address)
         return distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError):
-        raise ClusterError(f"cannot reach the Dask scheduler at {address} (no answer within "
-                           f"{CONNECT_TIMEOUT} s); start one with 'dask scheduler' or check "
-                           "the address") from None
+        reason = f"no answer within {CONNECT_TIMEOUT} s"
+    except Exception:                          # e.g. garbage read as a huge frame length
+        reason = "something answered, but not a Dask scheduler"
+    raise ClusterError(f"cannot reach the Dask scheduler at {address} ({reason}); start one "
+                       "with 'dask scheduler' or check the address")
+
+
+def _handshake(address):
+    """Open and close one Dask connection to ``address`` (on a loop of its own, so that a
+    failed attempt leaves no half-made Client behind)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+
+    async def attempt():
+        comm = await connect(address, timeout=CONNECT_TIMEOUT)
+        await comm.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, attempt()).result()
 
 
 def submit_data(client, value, name="topicnmf-data"):

@@ -89,13 +89,13 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     seed_topics = check_seed_topics(model.seed_topics, model.n_topics) if model.seed_topics \
         else {}
     fmt = input_format or detect_format(path)
-    plan = partitions(Path(path).resolve(), input_format=fmt, encoding=encoding,
-                      label_column=label_column, date_column=date_column,
-                      partition_bytes=partition_bytes, id_column=id_column,
-                      **({"text_field": text_column} if fmt == "jsonl"
-                         else {"text_column": text_column}))
     preprocessing = make_vectorizer(params).preprocessor.get_params()
-    with connected(scheduler) as client:
+    with connected(scheduler) as client:        # an unreachable one fails before the work
+        plan = partitions(Path(path).resolve(), input_format=fmt, encoding=encoding,
+                          label_column=label_column, date_column=date_column,
+                          partition_bytes=partition_bytes, id_column=id_column,
+                          **({"text_field": text_column} if fmt == "jsonl"
+                             else {"text_column": text_column}))
         tasks = _Tasks(client, progress)
         counts = tasks.map(count_partition, plan.partitions, preprocessing=preprocessing)
         summaries = tasks.gather(tasks.map(_summary, counts), "counting")

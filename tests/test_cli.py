@@ -117,7 +117,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
 #: The library functions behind each command: its options are named after their keywords.
 CALLS = {
     "fit": ["model.estimator:TopicModel", "model.estimator:fit_matrix", "io.corpus:load_corpus",
-            "evolve.align:align"],
+            "evolve.align:align", "model.outofcore:fit_out_of_core"],
     "topics": ["model.estimator:TopicModel.topics", "queries.segment:term_topics"],
     "segments": ["queries.segment:segments"],
     "recommend": ["queries.recommend:recommend"],

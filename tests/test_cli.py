@@ -118,7 +118,7 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
 CALLS = {
     "fit": ["model.estimator:TopicModel", "model.estimator:TopicModel.fit",
             "model.estimator:fit_matrix", "io.corpus:load_corpus", "evolve.align:align",
-            "model.on_cluster:fit_partitions"],
+            "model.outofcore:fit_out_of_core", "model.on_cluster:fit_partitions"],
     "topics": ["model.estimator:TopicModel.topics", "queries.segment:term_topics"],
     "segments": ["queries.segment:segments"],
     "recommend": ["queries.recommend:recommend"],

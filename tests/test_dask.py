@@ -80,14 +80,16 @@ def test_a_model_fitted_on_the_cluster_is_the_model_fitted_here(client, tickets)
     assert there.document_ids_ == here.document_ids_ and there.n_iter_ == here.n_iter_
 
 
-@pytest.mark.parametrize("corpus, options, k", [
-    ("changelogs.jsonl.gz", {"date_column": "date"}, 6),
-    ("python-docs", {}, 5)])
-def test_a_corpus_read_by_the_workers_gives_the_model_fitted_here(client, corpus, options, k):
+@pytest.mark.parametrize("corpus, options, k, block_size", [
+    ("changelogs.jsonl.gz", {"date_column": "date"}, 6, 250),        # blocks within partitions
+    ("python-docs", {}, 5, 16384)])
+def test_a_corpus_read_by_the_workers_gives_the_model_fitted_here(client, corpus, options, k,
+                                                                  block_size):
     path = REPO / "corpora" / corpus
     here = TopicModel(k, solver="hals", random_state=0).fit(load_corpus(path, **options))
     result = fit_partitions(TopicModel(k, solver="hals", random_state=0), path,
-                            scheduler=client, partition_bytes=150_000, **options)
+                            scheduler=client, partition_bytes=150_000, block_size=block_size,
+                            **options)
     there = result.model
     assert result.partitions > 2 and result.skipped == []
     assert there.vectorizer_.to_dict() == here.vectorizer_.to_dict()

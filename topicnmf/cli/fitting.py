@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import click
 
 from .common import info, load_model, progress
-from .options import (FiniteFloat, corpus_options, make_estimator, model_options, read_corpus,
-                      scheduler_option)
+from .options import (BLOCK_SIZE, FiniteFloat, corpus_options, make_estimator, model_options,
+                      read_corpus, scheduler_option)
 
 
 @click.command()
@@ -34,23 +35,38 @@ from .options import (FiniteFloat, corpus_options, make_estimator, model_options
 @click.option("--align-to", "align_to_path", type=click.Path(exists=True), metavar="MODEL",
               help="Keep MODEL's topic ids: topics that match one of MODEL's take its id and "
                    "name, the others new ids (never one MODEL had); see topicnmf diff.")
+@click.option("--work-dir", type=click.Path(file_okay=False),
+              help="Out of core: folder for the passes' files (V in blocks), reused by a "
+                   "refit of the same corpus and settings (e.g. another -k) and by an "
+                   "interrupted fit [default: a temporary folder beside the output].")
+@click.option("--keep-work-dir", is_flag=True,
+              help="Out of core: keep the work folder after the fit (removed by default).")
+@click.option("--block-size", type=click.IntRange(min=1), default=BLOCK_SIZE, show_default=True,
+              help="Out of core: documents per block of V.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Out of core: processes that read the corpus and compute the memberships "
+                   "(the model does not depend on it).")
 @scheduler_option
-@click.pass_context
-def fit(ctx, corpus, matrix_path, missing, n_topics, output, input_format, text_column,
-        id_column, label_column, date_column, duplicate_ids, seed_topics_file, seed_weight,
-        align_to_path, random_state, max_iter, solver, scheduler, **settings):
+def fit(corpus, matrix_path, missing, n_topics, output, input_format, text_column, id_column,
+        label_column, date_column, duplicate_ids, seed_topics_file, seed_weight, align_to_path,
+        random_state, max_iter, solver, work_dir, keep_work_dir, block_size, jobs, scheduler,
+        **settings):
     """Fit topics to a corpus and save the model to a directory.
 
     CORPUS is a folder (read recursively: .txt .md .rst .html .eml), a CSV/TSV file, a JSONL
     file, or a .txt file with one document per line; any file may be gzip-compressed.
+
+    With --solver hals, or without --solver for a corpus of more than 128 MiB of text, the
+    fit runs out of core: the corpus is read in partitions and V kept in blocks on disk
+    (--work-dir), so memory does not grow with the corpus.
 
     With --matrix, fit segments to a purchases/ratings table instead (no CORPUS); the same
     verbs then work on people and items.
 
     With --scheduler the workers of a Dask cluster read the corpus in partitions (by its
     absolute path: they must see the same files), vectorize it and run the block HALS solver
-    on the blocks they hold (the default solver is then hals); the topics are those of the
-    same fit in this process.
+    on the blocks (of --block-size documents) they hold; the solver is then hals, and the
+    topics are those of the same fit on this machine.
 
     \b
     Example:
@@ -68,8 +84,6 @@ def fit(ctx, corpus, matrix_path, missing, n_topics, output, input_format, text_
     if scheduler and matrix_path is not None:
         raise click.UsageError("--matrix tables are fitted in this process; leave out "
                                "--scheduler")
-    if scheduler and ctx.get_parameter_source("solver") is click.core.ParameterSource.DEFAULT:
-        solver = "hals"                                 # the solver that runs on Dask
     check_model_destination(output)
     align_to = load_model(align_to_path) if align_to_path else None
     if matrix_path is not None:
@@ -84,19 +98,50 @@ def fit(ctx, corpus, matrix_path, missing, n_topics, output, input_format, text_
              f"people, {model.n_iter_} iterations → {output}")
         return
     seed_topics = read_seed_topics(seed_topics_file) if seed_topics_file else None
+    if scheduler:
+        model = make_estimator(n_topics, random_state=random_state, max_iter=max_iter,
+                               solver=solver or "hals", seed_topics=seed_topics,
+                               seed_weight=seed_weight, **settings)
+        start = time.perf_counter()
+        model = aligned(fit_on_cluster(model, corpus, scheduler, input_format, text_column,
+                                       id_column, label_column, date_column, duplicate_ids,
+                                       block_size, (jobs, work_dir, keep_work_dir)), align_to)
+        model.save(output)
+        info(f"fitted {n_topics} topics: {model.n_documents} documents × "
+             f"{model.W_.shape[0]} terms, {model.n_iter_} sweeps, "
+             f"{time.perf_counter() - start:.1f} s → {output}")
+        return
+    from ..model.outofcore import fit_placement
+
+    out_of_core, solver = fit_placement(corpus, solver, seed_topics)
+    if out_of_core:
+        from ..model.outofcore import fit_out_of_core
+
+        model = make_estimator(n_topics, random_state=random_state, max_iter=max_iter,
+                               solver=solver, **settings)
+        info(f"fitting {n_topics} topics to {corpus} out of core…")
+        start, passes = time.perf_counter(), {}
+        model = fit_out_of_core(model, corpus, output, input_format=input_format,
+                                text_column=text_column, id_column=id_column,
+                                label_column=label_column, date_column=date_column,
+                                duplicate_ids=duplicate_ids, work_dir=work_dir,
+                                keep_work_dir=keep_work_dir, block_size=block_size, jobs=jobs,
+                                progress=functools.partial(timed, passes))
+        if align_to is not None:
+            aligned(model, align_to).save(output)
+        times = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in passes.items())
+        info(f"fitted {n_topics} topics: {model.n_documents} documents × "
+             f"{model.W_.shape[0]} terms, {model.n_iter_} sweeps, "
+             f"{time.perf_counter() - start:.1f} s ({times}) → {output}")
+        return
+    docs = read_corpus(corpus, input_format, text_column, id_column, label_column, date_column,
+                       duplicate_ids)
     model = make_estimator(n_topics, random_state=random_state, max_iter=max_iter,
                            solver=solver, seed_topics=seed_topics, seed_weight=seed_weight,
                            **settings)
+    info(f"fitting {n_topics} topics to {len(docs)} documents…")
     start = time.perf_counter()
-    if scheduler:
-        model = aligned(fit_on_cluster(model, corpus, scheduler, input_format, text_column,
-                                       id_column, label_column, date_column, duplicate_ids),
-                        align_to)
-    else:
-        docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
-                           date_column, duplicate_ids)
-        info(f"fitting {n_topics} topics to {len(docs)} documents…")
-        model = aligned(model.fit(docs, progress=progress), align_to)
+    model = aligned(model.fit(docs, progress=progress), align_to)
     model.save(output)
     info(f"fitted {n_topics} topics: {model.n_documents} documents × {model.W_.shape[0]} terms, "
          f"{model.n_iter_} iterations, {time.perf_counter() - start:.1f} s → {output}")
@@ -104,19 +149,32 @@ def fit(ctx, corpus, matrix_path, missing, n_topics, output, input_format, text_
 
 
 def fit_on_cluster(model, corpus, scheduler, input_format, text_column, id_column,
-                   label_column, date_column, duplicate_ids):
+                   label_column, date_column, duplicate_ids, block_size, out_of_core):
     """``model`` fitted to ``corpus`` read in partitions by the Dask cluster ``scheduler``."""
     from ..model.on_cluster import fit_partitions
 
+    if out_of_core != (1, None, False):
+        raise click.UsageError("--jobs, --work-dir and --keep-work-dir are for a fit on this "
+                               "machine; with --scheduler the cluster's workers do the work")
     info(f"fitting {model.n_topics} topics on the Dask cluster at {scheduler}…")
     result = fit_partitions(model, corpus, scheduler=scheduler, input_format=input_format,
                             text_column=text_column, id_column=id_column,
                             label_column=label_column, date_column=date_column,
-                            duplicate_ids=duplicate_ids, progress=progress)
+                            duplicate_ids=duplicate_ids, block_size=block_size,
+                            progress=progress)
     if result.skipped:
         click.echo(f"warning: {len(result.skipped)} file(s)/row(s) skipped, "
                    f"{result.model.n_documents} documents read", err=True)
     return result.model
+
+
+def timed(passes, iterable, **bar):
+    """:func:`progress`, recording in ``passes`` the seconds each bar (pass) took."""
+    start = time.perf_counter()
+    try:
+        yield from progress(iterable, **bar)
+    finally:
+        passes[bar.get("desc")] = time.perf_counter() - start
 
 
 def aligned(model, align_to):

@@ -28,6 +28,8 @@ WEIGHTINGS = ("sublinear", "tfidf", "counts")
 THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
 MAX_TOP = 100                           # = topicnmf.quality.choose.MAX_TOP, likewise
 BATCH_SIZE = 1024                       # = topicnmf.tagging.batch.BATCH_SIZE, likewise
+BLOCK_SIZE = 16384                      # = topicnmf.factor.blocks.BLOCK_SIZE, likewise
+OUT_OF_CORE_MIB = 128                   # = topicnmf.model.outofcore.OUT_OF_CORE_BYTES / 2**20
 #: = topicnmf.queries.trends.PERIODS, ALPHA, MIN_DOCUMENTS and topicnmf.evolve.reshape.SWEEPS
 PERIODS, ALPHA, MIN_DOCUMENTS, SWEEPS = ("month", "quarter", "year"), 0.05, 5, 3
 
@@ -120,9 +122,11 @@ def model_options(func):
         click.option("--weighting", type=click.Choice(WEIGHTINGS), default="sublinear",
                      show_default=True, help="Term weights: (1 + log count) × idf, count × "
                                              "idf, or counts without idf."),
-        click.option("--solver", type=click.Choice(SOLVERS), default="cd", show_default=True,
+        click.option("--solver", type=click.Choice(SOLVERS),
                      help="NMF solver (minibatch: MiniBatchNMF for large corpora; hals: "
-                          "topicnmf's block HALS, float32, several times faster than cd)."),
+                          "topicnmf's block HALS, float32, several times faster than cd; fit "
+                          "runs hals out of core) [default: cd; fit: hals above "
+                          f"{OUT_OF_CORE_MIB} MiB of text]."),
         click.option("--loss", type=click.Choice(LOSSES), default="frobenius",
                      show_default=True,
                      help="Cost to minimize; kullback-leibler needs --solver mu or minibatch."),
@@ -203,6 +207,7 @@ def make_estimator(n_topics, *, weighting, max_iter, min_df, max_df, **params):
     from ..model.estimator import TopicModel
     from ..text.vectorize import WEIGHTINGS
 
+    params["solver"] = params.get("solver") or "cd"
     return TopicModel(n_topics, max_iter=max_iter, min_df=int(min_df) if min_df >= 1 else min_df,
                       max_df=max_df if max_df <= 1 else int(max_df), **WEIGHTINGS[weighting],
                       **params)

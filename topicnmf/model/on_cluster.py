@@ -16,7 +16,7 @@ The model keeps its training matrix (``V_``), so the blocks of ``V`` come back a
 texts never do. The workers read the corpus by its absolute path: they must see the same file
 system (a shared disk, or the one machine of a ``LocalCluster``). Every task is pure, so a lost
 worker's partitions are read again and the fit is the same; a seed gives the topics of
-``TopicModel.fit`` on the same documents, to rounding (the blocks are the partitions here).
+``TopicModel.fit`` on the same documents, to rounding.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from .. import validate
 from ..cluster import connected, submit_data
 from ..errors import InputError
 from ..factor import factorize
+from ..factor.blocks import BLOCK_SIZE
 from ..factor.dask_blocks import DaskBlocks
 from ..factor.hals import solve_blocks
 from ..factor.nmf import check_factorization_params
@@ -59,7 +61,8 @@ class ClusterFit:
 
 def fit_partitions(model, path, *, scheduler, input_format=None, text_column="text",
                    id_column=None, label_column=None, date_column=None, duplicate_ids="error",
-                   encoding="utf-8", partition_bytes=PARTITION_BYTES, progress=None):
+                   encoding="utf-8", partition_bytes=PARTITION_BYTES, block_size=BLOCK_SIZE,
+                   progress=None):
     """Fit ``model`` to the corpus at ``path``, read and vectorized by the workers of a Dask
     cluster (see the module docstring).
 
@@ -74,7 +77,9 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     scheduler : dask.distributed.Client or str
         A Client, ``'tcp://HOST:8786'``, ``'default'`` or ``'local'`` (:mod:`topicnmf.cluster`).
     partition_bytes : int
-        Text per partition: the unit of reading and the block of the solver.
+        Text per partition: the unit of reading, vectorizing and projecting.
+    block_size : int
+        Documents per block of the solver (a partition's columns are cut into blocks).
     progress : callable, optional
         Wraps the finished partitions of each pass, e.g. ``tqdm``.
 
@@ -119,7 +124,8 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
         shared = submit_data(client, vectorizer, "topicnmf-vectorizer")
         columns = tasks.map(_columns, counts, vectorizer=shared)
         sizes = [s["n"] for s in summaries]
-        W, n_iter = _topics(model, tasks, columns, sizes, vectorizer, seed_topics)
+        W, n_iter = _topics(model, tasks, columns, sizes, vectorizer, seed_topics,
+                            validate.integer(block_size, "block_size", 1))
         H = np.hstack(tasks.gather(tasks.map(_projected, columns, W=submit_data(client, W)),
                                    "projecting"))
         V = sp.hstack(tasks.gather(columns), format="csc")
@@ -139,9 +145,10 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     return ClusterFit(model, skipped, len(plan.partitions))
 
 
-def _topics(model, tasks, columns, sizes, vectorizer, seed_topics):
-    """``W`` (columns summing to 1) and the sweeps, by block HALS over the partitions' blocks
-    of ``V`` scaled as :func:`topicnmf.factor.hals.hals_nmf` scales it."""
+def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size):
+    """``W`` (columns summing to 1) and the sweeps, by block HALS over blocks of at most
+    ``block_size`` documents of each partition's columns of ``V``, scaled as
+    :func:`topicnmf.factor.hals.hals_nmf` scales ``V``."""
     client = tasks.client
     if seed_topics:              # the seeded start needs V in one place: it comes back here
         V = sp.hstack(client.gather(columns), format="csc")
@@ -159,8 +166,10 @@ def _topics(model, tasks, columns, sizes, vectorizer, seed_topics):
     if norm2 == 0:
         raise InputError("the matrix is all zeros: no document has any kept term")
     size = np.sqrt(norm2 / sum(sizes))
-    blocks = DaskBlocks(client, tasks.map(_scaled, columns, factor=1.0 / size), shape,
-                        np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist())
+    cuts = [(part, a, min(a + block_size, n)) for part, n in zip(columns, sizes)
+            for a in range(0, n, block_size)]
+    blocks = DaskBlocks(client, tasks.map(_scaled, *zip(*cuts), factor=1.0 / size), shape,
+                        np.cumsum([0] + [b - a for _, a, b in cuts[:-1]]).tolist())
     try:
         W, _, n_iter = solve_blocks(blocks, model.n_topics, init=model.init,
                                     max_iter=model.max_iter, tol=model.tol,
@@ -213,9 +222,10 @@ def _squared_norm(V_b):
     return float(V_b.data @ V_b.data)
 
 
-def _scaled(V_b, factor):
-    """The solver's block: ``factor · V_b`` rounded to float32 (as in memory)."""
-    return sp.csc_matrix(V_b * factor, dtype=np.float32)
+def _scaled(V_part, a, b, factor):
+    """A block of the solver: columns ``a:b`` of a partition's ``V``, times ``factor``,
+    rounded to float32 (as :func:`topicnmf.factor.hals.hals_nmf` makes its blocks)."""
+    return sp.csc_matrix(V_part[:, a:b] * factor, dtype=np.float32)
 
 
 def _projected(V_b, W):

@@ -155,20 +155,24 @@ class Frequencies:
     surface: dict = field(default_factory=dict)      # stem → {surface word: occurrences}
     n_documents: int = 0
 
-    def add(self, terms, df, tf, n_documents, surface=None):
-        """Add one partition's frequencies (``terms`` with their ``df`` and ``tf``)."""
-        for term, d, t in zip(terms, df.tolist(), tf.tolist()):
-            self.df[term] += d
-            self.tf[term] += t
+    def add(self, terms, df, tf, n_documents, surface=None, *, sign=1):
+        """Add one partition's frequencies (``terms`` with their ``df`` and ``tf``), or take
+        them away again with ``sign=-1`` (a partition counted again without some documents).
+        """
+        for term, d, t in zip(terms, np.asarray(df).tolist(), np.asarray(tf).tolist()):
+            self.df[term] += sign * d
+            self.tf[term] += sign * t
+            if self.df[term] == 0:
+                del self.df[term], self.tf[term]
         for stem, words in (surface or {}).items():
-            self.surface.setdefault(stem, Counter()).update(words)
-        self.n_documents += int(n_documents)
+            counter = self.surface.setdefault(stem, Counter())
+            if sign > 0:
+                counter.update(words)
+            else:
+                counter.subtract(words)
+                self.surface[stem] = +counter
+        self.n_documents += sign * int(n_documents)
         return self
-
-    def subtract_surface(self, surface):
-        """Take away surface counts (of documents left out after they were counted)."""
-        for stem, words in surface.items():
-            self.surface[stem].subtract(words)
 
 
 def merge_frequencies(parts) -> Frequencies:
@@ -236,9 +240,13 @@ def fitted_vectorizer(frequencies, *, preprocessing, min_df=2, max_df=0.95,
         idf)
 
 
-def term_rows(vectorizer, terms) -> np.ndarray:
-    """Row of ``V`` of each of a partition's ``terms`` (-1: not in the vocabulary)."""
-    index = {t: i for i, t in enumerate(vectorizer.vocabulary_)}
+def term_rows(vocabulary, terms) -> np.ndarray:
+    """Row of ``V`` of each of a partition's ``terms`` (-1: not in the vocabulary).
+
+    ``vocabulary``: a fitted Vectorizer, or its ``{term: row}`` (built once for many calls).
+    """
+    index = ({t: i for i, t in enumerate(vocabulary.vocabulary_)}
+             if isinstance(vocabulary, Vectorizer) else vocabulary)
     return np.fromiter((index.get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
 
 

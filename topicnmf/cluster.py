@@ -23,6 +23,7 @@ recompute whatever a lost worker held, and a run that loses a worker gives the s
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from collections import deque
@@ -158,31 +159,47 @@ def _value_of(data):
     return data.value
 
 
-def run_tasks(function, items, client, *, shared=None, ordered=True, name="topicnmf-task"):
+def run_tasks(function, items, client, *, shared=None, ordered=True, name="topicnmf-task",
+              window=None):
     """Yield ``function(item, shared)`` for every item, computed as tasks on ``client``.
 
     ``shared`` (what every task needs: a model, a matrix and settings) is sent once
     (:func:`submit_data`); items one per task. ``function`` must be pure and importable by
     name on the workers. ``ordered``: results in the order of ``items``; otherwise as they
-    finish. Closing the generator early cancels the tasks not yet read.
+    finish. At most ``window`` tasks (default: twice the cluster's threads, at least 4) are
+    submitted and not yet read, so the items' data and the results waiting to be read stay
+    bounded. Closing the generator early cancels the tasks not yet read.
     """
     from distributed import as_completed
 
-    items = list(items)
-    if not items:
+    items = enumerate(items)
+    window = window or max(4, 2 * sum(client.nthreads().values()))
+    first = next(items, None)
+    if first is None:
         return
+    items = itertools.chain([first], items)
     state = submit_data(client, shared, f"{name}-shared")
-    futures = deque(client.submit(function, item, state, pure=False,
-                                  key=f"{name}-{i}-{uuid.uuid4().hex}")
-                    for i, item in enumerate(items))
+    pending = deque()
+    finished = None if ordered else as_completed([], loop=client.loop)
+
+    def submit_next():
+        for i, item in itertools.islice(items, 1):
+            future = client.submit(function, item, state, pure=False,
+                                   key=f"{name}-{i}-{uuid.uuid4().hex}")
+            pending.append(future)
+            if finished is not None:
+                finished.add(future)
+
     try:
-        if ordered:
-            while futures:
-                yield futures.popleft().result()
-        else:
-            for future in as_completed(list(futures), loop=client.loop):
-                futures.remove(future)
-                yield future.result()
+        for _ in range(window):
+            submit_next()
+        while pending:
+            future = pending.popleft() if ordered else next(finished)
+            if not ordered:
+                pending.remove(future)
+            result = future.result()
+            submit_next()
+            yield result
     finally:
         # Only the unread results: cancelling `state` would cancel its dependents as well.
-        client.cancel(list(futures))
+        client.cancel(list(pending))

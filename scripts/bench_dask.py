@@ -1,20 +1,22 @@
 #!/usr/bin/env python
-"""`topicnmf fit` in one process against the same fit on a Dask LocalCluster, side by side.
+"""`topicnmf fit` on one machine against the same fit on a Dask LocalCluster, side by side.
 
 The bench starts a LocalCluster (``--workers`` worker processes, one thread each) once and
 keeps it for all runs, as a user's running cluster would be. Each repeat runs, as separate
 processes under /usr/bin/time -v (wall time; peak resident memory of the command's own
-process, not of the workers):
+process, not of the workers), alternating:
 
-  in-process  topicnmf fit CORPUS -k K --solver hals -o ... (reads, vectorizes and solves
-              here; BLAS threads as the machine gives them)
-  dask        topicnmf fit CORPUS -k K -o ... --scheduler ADDRESS (the workers read the
-              corpus in partitions, count, vectorize, solve block HALS on their blocks and
-              project; the command gathers the model and saves it)
+  in memory      TopicModel(k, solver="hals").fit(load_corpus(CORPUS)).save(...) (the library
+                 in one process; BLAS threads as the machine gives them)
+  out of core    topicnmf fit CORPUS -k K --solver hals (partitions, V in blocks on disk)
+  ... --jobs N   the same with N processes for the reading and memberships passes
+  dask           topicnmf fit CORPUS -k K --scheduler ADDRESS (the workers read the corpus in
+                 partitions, count, vectorize, solve block HALS on their blocks and project;
+                 the command gathers the model and saves it)
 
-alternating within a repeat, then the medians, the ratio dask / in-process, and how far the
-two models' topics are apart (largest |ΔW|, same top-3 labels). With ``--local`` a third
-run, ``--scheduler local``, includes starting and stopping a cluster in the command.
+then the medians, the ratios to the in-memory fit, and how far the Dask model's topics are
+from the in-memory ones (largest |ΔW|, same top-3 labels). With ``--local`` one more run,
+``--scheduler local``, includes starting and stopping a cluster in the command.
 
     python scripts/bench_dask.py -k 50 --repeats 3
     python scripts/bench_dask.py -k 20 --limit 20000 --repeats 1 --local
@@ -39,6 +41,14 @@ from benchlib import (DEFAULT_DATA, load_texts, markdown_table, median,  # noqa:
 def fit_command(data, k, out, extra):
     return [sys.executable, "-m", "topicnmf.cli", "fit", data, "-k", str(k), "-o", str(out),
             "--random-state", "0", *extra]
+
+
+IN_MEMORY = """
+import sys
+from topicnmf import TopicModel, load_corpus
+data, k, out = sys.argv[1:]
+TopicModel(int(k), solver="hals", random_state=0).fit(load_corpus(data)).save(out)
+"""
 
 
 def main():
@@ -73,28 +83,35 @@ def compare(args, data, address, env, tmp):
     """Run the fits alternating and print the table."""
     from topicnmf import TopicModel
 
-    runs = {"in-process": ["--solver", "hals"], "dask": ["--scheduler", address]}
+    runs = {"in memory": lambda out: [sys.executable, "-c", IN_MEMORY, data, str(args.k),
+                                      str(out)],
+            "out of core": lambda out: fit_command(data, args.k, out, ["--solver", "hals"]),
+            f"out of core, --jobs {args.workers}": lambda out: fit_command(
+                data, args.k, out, ["--solver", "hals", "--jobs", str(args.workers)]),
+            f"dask, {args.workers} workers": lambda out: fit_command(
+                data, args.k, out, ["--scheduler", address])}
     if args.local:
-        runs["dask, --scheduler local"] = ["--scheduler", "local"]
+        runs["dask, --scheduler local"] = lambda out: fit_command(
+            data, args.k, out, ["--scheduler", "local"])
     seconds = {name: [] for name in runs}
     rss = {name: [] for name in runs}
     for repeat in range(args.repeats):
-        for name, extra in runs.items():
-            out = tmp / f"{name.split(',')[0]}-{repeat}"
-            wall, peak, _, _ = timed(fit_command(data, args.k, out, extra), env=env)
+        for number, (name, command) in enumerate(runs.items()):
+            out = tmp / f"run{number}-{repeat}"
+            wall, peak, _, _ = timed(command(out), env=env)
             seconds[name].append(wall)
             rss[name].append(peak)
             print(f"repeat {repeat + 1} {name:>26}: {wall:6.1f} s, {peak:6.0f} MiB",
                   flush=True)
-    here = TopicModel.load(tmp / "in-process-0")
-    there = TopicModel.load(tmp / "dask-0")
-    base = median(seconds["in-process"])
+    here = TopicModel.load(tmp / "run0-0")
+    there = TopicModel.load(tmp / "run3-0")
+    base = median(seconds["in memory"])
     rows = [[name, f"{median(seconds[name]):.1f}", f"{median(seconds[name]) / base:.2f}",
              f"{median(rss[name]):.0f}"] for name in runs]
     print()
-    print(markdown_table([f"run (median of {args.repeats})", "wall s", "vs in-process",
+    print(markdown_table([f"run (median of {args.repeats})", "wall s", "vs in memory",
                           "command's peak RSS MiB"], rows))
-    print(f"\nsame model: largest |ΔW| {np.abs(there.W_ - here.W_).max():.1e}, "
+    print(f"\ndask vs in memory: largest |ΔW| {np.abs(there.W_ - here.W_).max():.1e}, "
           f"same top-3 labels: {there.labels() == here.labels()}, sweeps "
           f"{here.n_iter_} / {there.n_iter_}")
 

@@ -71,6 +71,26 @@ def test_a_worker_killed_during_a_fit_does_not_change_it(client, tickets_V):
     np.testing.assert_allclose(there[0], here[0], rtol=0, atol=1e-6)
 
 
+def test_a_worker_killed_while_the_workers_read_the_corpus_does_not_change_the_fit(client):
+    path = REPO / "corpora" / "changelogs.jsonl.gz"
+    settings = dict(scheduler=client, partition_bytes=150_000, date_column="date")
+    clean = fit_partitions(TopicModel(6, solver="hals", random_state=0), path, **settings)
+    pids = sorted(client.run(os.getpid).values())
+
+    def kill_a_worker_when_counting(iterable, desc, **bar):
+        if desc == "counting":               # the partitions' counts are being made
+            os.kill(pids[-1], signal.SIGKILL)
+        return iterable
+
+    killed = fit_partitions(TopicModel(6, solver="hals", random_state=0), path,
+                            progress=kill_a_worker_when_counting, **settings)
+    client.wait_for_workers(2, timeout=60)
+    assert pids[-1] not in client.run(os.getpid).values()
+    assert killed.model.vectorizer_.to_dict() == clean.model.vectorizer_.to_dict()
+    np.testing.assert_allclose(killed.model.W_, clean.model.W_, rtol=0, atol=1e-6)
+    assert killed.model.document_ids_ == clean.model.document_ids_
+
+
 def test_a_model_fitted_on_the_cluster_is_the_model_fitted_here(client, tickets):
     here = TopicModel(8, solver="hals", random_state=0).fit(tickets)
     there = TopicModel(8, solver="hals", random_state=0).fit(tickets, scheduler=client)

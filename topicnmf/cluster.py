@@ -1,6 +1,7 @@
 """Dask clusters: what the ``scheduler`` keyword names, and pure tasks run there.
 
-``TopicModel.fit``, ``tag``, ``choose_k`` and ``evaluate`` take ``scheduler``:
+``TopicModel.fit``, :func:`topicnmf.model.on_cluster.fit_partitions`, ``tag``, ``choose_k`` and
+``evaluate`` take ``scheduler`` (the command line's ``--scheduler``):
 
 * ``None`` (the default): no Dask; the work runs in this process (and ``jobs`` processes);
 * a ``dask.distributed.Client``: the work runs on its cluster; the client is left open;

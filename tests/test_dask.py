@@ -91,9 +91,11 @@ def test_a_worker_killed_while_the_workers_read_the_corpus_does_not_change_the_f
     assert killed.model.document_ids_ == clean.model.document_ids_
 
 
-def test_a_model_fitted_on_the_cluster_is_the_model_fitted_here(client, tickets):
-    here = TopicModel(8, solver="hals", random_state=0).fit(tickets)
-    there = TopicModel(8, solver="hals", random_state=0).fit(tickets, scheduler=client)
+@pytest.mark.parametrize("seed_topics", [None, {"Fonts": ["font", "truetype"]}])
+def test_a_model_fitted_on_the_cluster_is_the_model_fitted_here(client, tickets, seed_topics):
+    settings = dict(solver="hals", random_state=0, seed_topics=seed_topics)
+    here = TopicModel(8, **settings).fit(tickets)
+    there = TopicModel(8, **settings).fit(tickets, scheduler=client)
     assert there.labels() == here.labels()
     np.testing.assert_allclose(there.W_, here.W_, rtol=0, atol=1e-6)
     np.testing.assert_allclose(there.H_, here.H_, rtol=0, atol=1e-5 * here.H_.max())

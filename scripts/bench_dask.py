@@ -40,14 +40,15 @@ from benchlib import (DEFAULT_DATA, load_texts, markdown_table, median,  # noqa:
 
 def fit_command(data, k, out, extra):
     return [sys.executable, "-m", "topicnmf.cli", "fit", data, "-k", str(k), "-o", str(out),
-            "--random-state", "0", *extra]
+            "--random-state", "0", "--duplicate-ids", "number", *extra]
 
 
 IN_MEMORY = """
 import sys
 from topicnmf import TopicModel, load_corpus
 data, k, out = sys.argv[1:]
-TopicModel(int(k), solver="hals", random_state=0).fit(load_corpus(data)).save(out)
+corpus = load_corpus(data, duplicate_ids="number")
+TopicModel(int(k), solver="hals", random_state=0).fit(corpus).save(out)
 """
 
 

@@ -8,8 +8,9 @@ block next to the block's data, and adds the blocks' results in a tree of pairwi
 on the number of workers or on which finishes first). Only the sums (terms × k and k × k per
 sweep) come back; the memberships stay on the workers until :meth:`memberships`.
 
-Everything is a pure task: a block is built by a task whose argument is its columns (or the
-recipe of :meth:`DaskBlocks.from_tasks`), the arguments of a sweep are a task of their own
+Everything is a pure task: a block is built by a task whose argument is its columns (or by
+the tasks that read and vectorize a partition of a corpus: :mod:`topicnmf.model.on_cluster`),
+the arguments of a sweep are a task of their own
 (:func:`topicnmf.cluster.submit_data`), a block's new memberships are a task on the old ones.
 When a worker is lost, the scheduler recomputes what it held from these tasks, and the fit
 goes on with the same numbers. The price: the scheduler keeps each sweep's arguments until
@@ -60,8 +61,8 @@ class DaskBlocks:
         Index of each block's first document.
     dtype : numpy dtype
 
-    Use :meth:`from_matrix` for a matrix in memory, :meth:`from_tasks` for blocks made on the
-    workers.
+    Use :meth:`from_matrix` for a matrix in memory; futures of blocks made on the workers can
+    be passed as they are.
     """
 
     def __init__(self, client, blocks, shape, starts, dtype=np.float32):
@@ -83,17 +84,6 @@ class DaskBlocks:
         futures = [submit_data(client, V[:, a:a + block_size], "topicnmf-block")
                    for a in starts]
         return cls(client, futures, V.shape, starts, V.dtype)
-
-    @classmethod
-    def from_tasks(cls, client, function, arguments, n_terms, sizes, dtype=np.float32):
-        """Blocks made on the workers: block ``b`` is ``function(*arguments[b])`` (pure; a CSC
-        matrix of ``dtype``, ``n_terms`` × ``sizes[b]``), e.g. the vectorized documents of one
-        partition of the input."""
-        futures = [client.submit(function, *args, pure=False,
-                                 key=f"topicnmf-block-{b}-{uuid.uuid4().hex}")
-                   for b, args in enumerate(arguments)]
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
-        return cls(client, futures, (n_terms, int(sum(sizes))), starts, dtype)
 
     @property
     def n_blocks(self):

@@ -93,56 +93,69 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     params = check_params(model.get_params())
     seed_topics = check_seed_topics(model.seed_topics, model.n_topics) if model.seed_topics \
         else {}
+    block_size = validate.integer(block_size, "block_size", 1)
     fmt = input_format or detect_format(path)
+    reading = dict(input_format=fmt, encoding=encoding, label_column=label_column,
+                   date_column=date_column, id_column=id_column,
+                   partition_bytes=validate.integer(partition_bytes, "partition_bytes", 1),
+                   **({"text_field": text_column} if fmt == "jsonl"
+                      else {"text_column": text_column}))
     preprocessing = make_vectorizer(params).preprocessor.get_params()
     with connected(scheduler) as client:        # an unreachable one fails before the work
-        plan = partitions(Path(path).resolve(), input_format=fmt, encoding=encoding,
-                          label_column=label_column, date_column=date_column,
-                          partition_bytes=partition_bytes, id_column=id_column,
-                          **({"text_field": text_column} if fmt == "jsonl"
-                             else {"text_column": text_column}))
         tasks = _Tasks(client, progress)
-        counts = tasks.map(count_partition, plan.partitions, preprocessing=preprocessing)
-        summaries = tasks.gather(tasks.map(_summary, counts), "counting")
-        ids, drops, skipped = resolve_ids([s["ids"] for s in summaries], path, duplicate_ids)
-        for i in (i for i, d in enumerate(drops) if d):     # repeated ids left out
-            counts[i] = tasks.submit(count_partition, plan.partitions[i], preprocessing,
-                                     drops[i])
-            summaries[i] = tasks.gather([tasks.submit(_summary, counts[i])])[0]
-        n_docs = sum(len(i) for i in ids)
+        plan = partitions(Path(path).resolve(), **reading)
+        counts, summaries, ids, skipped = _counted(tasks, plan, preprocessing, path,
+                                                   duplicate_ids)
+        n_docs = sum(s["n"] for s in summaries)
         if model.n_topics > n_docs:
             raise InputError(f"k={model.n_topics} is larger than the number of documents "
                              f"({n_docs}); choose k <= {n_docs}")
         frequencies = Frequencies()
         for s in summaries:
             frequencies.add(s["terms"], s["df"], s["tf"], s["n"], s["surface"])
-        check_fields_seen(plan, set().union(*(s["roles"] for s in summaries)))
         vectorizer = fitted_vectorizer(
             frequencies, preprocessing=preprocessing, min_df=params["min_df"],
             max_df=params["max_df"], max_features=params["max_features"],
             sublinear_tf=params["sublinear_tf"], use_idf=params["use_idf"])
-        shared = submit_data(client, vectorizer, "topicnmf-vectorizer")
-        columns = tasks.map(_columns, counts, vectorizer=shared)
-        sizes = [s["n"] for s in summaries]
-        W, n_iter = _topics(model, tasks, columns, sizes, vectorizer, seed_topics,
-                            validate.integer(block_size, "block_size", 1))
+        columns = tasks.map(_columns, counts,
+                            vectorizer=submit_data(client, vectorizer, "topicnmf-vectorizer"))
+        W, n_iter = _topics(model, tasks, columns, [s["n"] for s in summaries], vectorizer,
+                            seed_topics, block_size)
         H = np.hstack(tasks.gather(tasks.map(_projected, columns, W=submit_data(client, W)),
                                    "projecting"))
         V = sp.hstack(tasks.gather(columns), format="csc")
-    warn_if_degenerate(H)
-    model.V_, model.W_, model.H_, model.n_iter_ = V, W, H, n_iter
-    model.reconstruction_err_ = reconstruction_error(V, W, H)
-    names = list(seed_topics)
-    model.topic_labels_ = names + [None] * (model.n_topics - len(names))
-    model.topic_ids_, model.next_topic_id_ = list(range(model.n_topics)), int(model.n_topics)
-    model.mode_, model.vectorizer_ = "text", vectorizer
+    _fitted(model, V, W, H, n_iter, vectorizer, list(seed_topics))
     model.document_ids_ = [i for part in ids for i in part]
     model.snippets_ = [x for s in summaries for x in s["snippets"]]
     model.document_meta_ = [x for s in summaries for x in s["meta"]]
-    model.history_ = []
     model.fit_seconds_ = time.perf_counter() - started
-    skipped = plan.skipped + [x for s in summaries for x in s["skipped"]] + skipped
     return ClusterFit(model, skipped, len(plan.partitions))
+
+
+def _counted(tasks, plan, preprocessing, path, duplicate_ids):
+    """The counting pass: each partition's counts (futures, on the workers), their summaries,
+    the documents' unique ids per partition, and what was skipped."""
+    counts = tasks.map(count_partition, plan.partitions, preprocessing=preprocessing)
+    summaries = tasks.gather(tasks.map(_summary, counts), "counting")
+    ids, drops, repeated = resolve_ids([s["ids"] for s in summaries], path, duplicate_ids)
+    for i in (i for i, d in enumerate(drops) if d):     # repeated ids: counted again without
+        counts[i] = tasks.submit(count_partition, plan.partitions[i], preprocessing, drops[i])
+        summaries[i] = tasks.gather([tasks.submit(_summary, counts[i])])[0]
+    if not sum(s["n"] for s in summaries):
+        raise InputError(f"{path}: no readable documents found")
+    check_fields_seen(plan, set().union(*(s["roles"] for s in summaries)))
+    skipped = plan.skipped + [x for s in summaries for x in s["skipped"]] + repeated
+    return counts, summaries, ids, skipped
+
+
+def _fitted(model, V, W, H, n_iter, vectorizer, seed_names):
+    """Set ``model``'s fitted attributes as :meth:`TopicModel.fit` sets them."""
+    warn_if_degenerate(H)
+    model.V_, model.W_, model.H_, model.n_iter_ = V, W, H, n_iter
+    model.reconstruction_err_ = reconstruction_error(V, W, H)
+    model.topic_labels_ = seed_names + [None] * (model.n_topics - len(seed_names))
+    model.topic_ids_, model.next_topic_id_ = list(range(model.n_topics)), int(model.n_topics)
+    model.mode_, model.vectorizer_, model.history_ = "text", vectorizer, []
 
 
 def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size):

@@ -39,12 +39,21 @@ def placed_blocks(V, scheduler=None, block_size=BLOCK_SIZE, dtype=np.float32):
     if scheduler is None:
         yield InMemoryBlocks(V, block_size=block_size, dtype=dtype)
         return
-    with connected(scheduler) as client:
+    with connected(scheduler) as client, one_blas_thread():
         blocks = DaskBlocks.from_matrix(V, client, block_size, dtype)
         try:
             yield blocks
         finally:
             blocks.release()
+
+
+def one_blas_thread():
+    """One BLAS thread in this process while the workers hold the blocks: what is left here
+    (the update of ``W`` from the sums, k × terms) gains little from threads, and threads
+    that wait for each other made it several times slower on a busy machine."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
 
 
 class DaskBlocks:

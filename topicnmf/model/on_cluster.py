@@ -34,7 +34,7 @@ from ..cluster import connected, submit_data
 from ..errors import InputError
 from ..factor import factorize
 from ..factor.blocks import BLOCK_SIZE
-from ..factor.dask_blocks import DaskBlocks
+from ..factor.dask_blocks import DaskBlocks, one_blas_thread
 from ..factor.hals import solve_blocks
 from ..factor.nmf import check_factorization_params
 from ..factor.projection import project, reconstruction_error, warn_if_degenerate
@@ -184,9 +184,10 @@ def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size):
     blocks = DaskBlocks(client, tasks.map(_scaled, *zip(*cuts), factor=1.0 / size), shape,
                         np.cumsum([0] + [b - a for _, a, b in cuts[:-1]]).tolist())
     try:
-        W, _, n_iter = solve_blocks(blocks, model.n_topics, init=model.init,
-                                    max_iter=model.max_iter, tol=model.tol,
-                                    random_state=model.random_state)
+        with one_blas_thread():
+            W, _, n_iter = solve_blocks(blocks, model.n_topics, init=model.init,
+                                        max_iter=model.max_iter, tol=model.tol,
+                                        random_state=model.random_state)
     finally:
         blocks.release()
     return W, n_iter

@@ -42,13 +42,17 @@ def out_of_core(tmp_path_factory):
 
 def test_blocks_in_files_give_the_factors_of_blocks_in_memory(in_memory, tmp_path):
     V = in_memory.V_.astype(np.float32)
-    paths = [write_block(tmp_path / f"{a}.npz", V[:, a:a + 400])
-             for a in range(0, V.shape[1], 400)]
+    paths = [write_block(tmp_path / f"{a}.npz", V[:, a:a + 200])
+             for a in range(0, V.shape[1], 200)]                # 13 blocks: 4 chunks
     W, H, n_iter = solve_blocks(FileBlocks(paths, V.shape), 10, random_state=0)
-    W_mem, H_mem, n_mem = hals_nmf(in_memory.V_, 10, random_state=0, block_size=400)
+    W_mem, H_mem, n_mem = hals_nmf(in_memory.V_, 10, random_state=0, block_size=200)
     assert n_iter == n_mem
     np.testing.assert_allclose(W, W_mem, atol=2e-6)
     np.testing.assert_allclose(H, H_mem, atol=2e-4 * H_mem.max())
+    with FileBlocks(paths, V.shape, jobs=3) as blocks:        # the chunks in 3 processes
+        W_3, H_3, _ = solve_blocks(blocks, 10, random_state=0)
+    np.testing.assert_array_equal(W_3, W)
+    np.testing.assert_array_equal(H_3, H)
 
 
 def test_out_of_core_gives_the_in_memory_model(in_memory, out_of_core):

@@ -173,10 +173,11 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
     # One BLAS thread: the sweeps' products are small (k × block), and threads that wait on
     # each other for every one of them made the sweeps 7× slower on a busy 2-core machine.
     try:
-        with threadpool_limits(1):
-            W, _, n_iter = solve_blocks(FileBlocks(paths, (n_terms, n_docs), starts), k,
-                                        init=estimator.init, max_iter=estimator.max_iter,
-                                        tol=estimator.tol, random_state=estimator.random_state,
+        with threadpool_limits(1), FileBlocks(paths, (n_terms, n_docs), starts,
+                                              jobs=jobs) as blocks:
+            W, _, n_iter = solve_blocks(blocks, k, init=estimator.init,
+                                        max_iter=estimator.max_iter, tol=estimator.tol,
+                                        random_state=estimator.random_state,
                                         callback=lambda *_: next(ticks, None))
     finally:
         getattr(ticks, "close", lambda: None)()

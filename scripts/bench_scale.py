@@ -12,8 +12,8 @@ once) and fitted once as a fresh process::
 The table gives the documents, terms and sweeps, the seconds of each pass (as ``fit`` reports
 them; "other" is the rest: finding the partitions, saving and loading the model), the wall
 time and the CPU time of all its processes (on a busy machine the wall time is the CPU time
-it was given), the peak memory of the whole process tree (the sum of the resident sets of
-``fit`` and its worker processes, sampled every 0.05 s) and of its largest process
+it was given), the peak memory of the whole process tree (the sum of the proportional set sizes
+of ``fit`` and its worker processes, sampled every 0.05 s) and of its largest process
 (``getrusage``), and how time grew from the size before against how the documents grew.
 
 With ``--against DIR`` (another checkout, e.g. main before out-of-core fits) the smallest size
@@ -63,18 +63,19 @@ def children(pid: int) -> list:
     return found
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of the descendants of ``pid`` (from /proc)."""
+def tree_memory(pid: int) -> int:
+    """Bytes of memory of the descendants of ``pid``: the sum of their proportional set
+    sizes (a page shared by n processes counts 1/n in each; from /proc)."""
     total, stack = 0, children(pid)
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError):
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, ValueError, StopIteration):
             continue
         stack.extend(children(p))
-    return total
+    return total * 1024
 
 
 def run_fit(code: Path, path: Path, out: Path, k: int, jobs: int, extra=()) -> dict:
@@ -91,7 +92,7 @@ def run_fit(code: Path, path: Path, out: Path, k: int, jobs: int, extra=()) -> d
 
     def sample():                  # the wrapper's descendants: fit and its workers
         while process.poll() is None:
-            peak[0] = max(peak[0], tree_rss(process.pid))
+            peak[0] = max(peak[0], tree_memory(process.pid))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -204,3 +204,31 @@ def test_the_placement_rule():
     assert fit_placement(TICKETS, "hals") == (True, "hals")
     assert fit_placement(TICKETS, "mu") == (False, "mu")
     assert fit_placement(TICKETS, "hals", {"Billing": ["refund"]}) == (False, "hals")
+
+
+def test_choose_k_reads_v_from_the_work_folder_of_a_fit(out_of_core, tmp_path):
+    from topicnmf.model.outofcore import work_matrix
+
+    model, folder = out_of_core
+    work = folder / "work"
+    stamps = {p.name: p.stat().st_mtime_ns for p in work.glob("block-*.npz")}
+    V, vectorizer = work_matrix(hals(10), TICKETS, work, id_column="id",
+                                label_column="section", **SMALL)
+    assert vectorizer.vocabulary_ == model.vectorizer_.vocabulary_
+    assert abs(V - model.V_).max() < 1e-7
+    assert {p.name: p.stat().st_mtime_ns for p in work.glob("block-*.npz")} == stamps
+
+
+def test_choose_k_on_the_cli_reuses_the_work_folder_of_fit(tmp_path):
+    runner, work = CliRunner(), tmp_path / "work"
+    options = ["--id-column", "id", "--block-size", "500", "--work-dir", str(work)]
+    fitted = runner.invoke(main, ["fit", str(TICKETS), "-k", "6", "--solver", "hals",
+                                  "-o", str(tmp_path / "m"), "--keep-work-dir", *options])
+    assert fitted.exit_code == 0, fitted.output
+    stamps = {p.name: p.stat().st_mtime_ns for p in work.iterdir()}
+    result = runner.invoke(main, ["choose-k", str(TICKETS), "--k", "4,6", "--runs", "1",
+                                  "--format", "json", *options])
+    assert result.exit_code == 0, result.output
+    assert "to 2500 documents" in result.stderr
+    assert [row["k"] for row in json.loads(result.stdout)] == [4, 6]
+    assert {p.name: p.stat().st_mtime_ns for p in work.iterdir()} == stamps

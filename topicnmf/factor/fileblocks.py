@@ -172,8 +172,9 @@ class FileBlocks:
             return []
         import multiprocessing
 
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        # Spawned, not forked: a worker holds its blocks' memberships and nothing of this
+        # process (after the first passes it holds the corpus's ids and terms).
+        ctx = multiprocessing.get_context("spawn")
         workers = []
         for w in range(jobs):
             mine = list(range(len(self.chunks)))[w * len(self.chunks) // jobs:

@@ -100,9 +100,52 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
 
     started = time.perf_counter()
     _check_settings(estimator)
-    block_size = validate.integer(block_size, "block_size", 1)
     jobs = validate.integer(jobs, "jobs", 1)
     output = check_model_destination(output)
+    plan, template, key = _prepared(estimator, corpus, input_format, text_column, id_column,
+                                    label_column, date_column, duplicate_ids, block_size,
+                                    partition_bytes)
+    with _work_folder(work_dir, output, keep_work_dir) as folder, WorkFolder(folder, key) as work:
+        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size, jobs, progress)
+        model = _fitted(work, estimator, vectorizer, jobs, progress)
+        model.fit_seconds_ = time.perf_counter() - started
+        model.save(output)
+        del model
+    return TopicModel.load(output)
+
+
+def work_matrix(estimator, corpus, work_dir, *, input_format=None, text_column="text",
+                id_column=None, label_column=None, date_column=None, duplicate_ids="error",
+                block_size=BLOCK_SIZE, jobs=1, partition_bytes=PARTITION_BYTES, progress=None):
+    """``V`` of a corpus (terms × documents, float64 CSC) from the work folder ``work_dir``.
+
+    The blocks an out-of-core fit of the same corpus with the same reading, vocabulary and
+    block settings left there (:func:`fit_out_of_core` with ``keep_work_dir``) are read, so
+    the corpus is not read nor vectorized again; a folder without them gets them written
+    (the first two passes of the fit) and is kept. ``choose-k`` and ``evaluate`` fit in memory:
+    ``V`` is held whole. Parameters as :func:`fit_out_of_core`.
+
+    Returns
+    -------
+    V : scipy.sparse.csc_matrix of shape (n_terms, n_documents)
+    vectorizer : Vectorizer
+        Its vocabulary and idf.
+    """
+    plan, template, key = _prepared(estimator, corpus, input_format, text_column, id_column,
+                                    label_column, date_column, duplicate_ids, block_size,
+                                    partition_bytes)
+    with WorkFolder(work_dir, key) as work:
+        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size,
+                                validate.integer(jobs, "jobs", 1), progress)
+        blocks = [read_block(work.file(b["file"]))
+                  for b in work.manifest["vectorized"]["blocks"]]
+    return sp.hstack(blocks, format="csc", dtype=np.float64), vectorizer
+
+
+def _prepared(estimator, corpus, input_format, text_column, id_column, label_column,
+              date_column, duplicate_ids, block_size, partition_bytes):
+    """The partitions of the corpus, the vectorizer to fit and the work folder's key."""
+    block_size = validate.integer(block_size, "block_size", 1)
     plan = partitions(corpus, input_format=input_format, text_column=text_column,
                       id_column=id_column, label_column=label_column, date_column=date_column,
                       text_field=text_column, id_field=id_column or "id",
@@ -113,15 +156,7 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
                                if k != "preprocessor"},
                 "preprocessing": template.preprocessor.get_params(), "block_size": block_size,
                 "partition_bytes": partition_bytes}
-    key = corpus_fingerprint(corpus, settings)
-    with _work_folder(work_dir, output, keep_work_dir) as folder, WorkFolder(folder, key) as work:
-        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size, jobs,
-                                 progress)
-        model = _fitted(work, estimator, vectorizer, jobs, progress)
-        model.fit_seconds_ = time.perf_counter() - started
-        model.save(output)
-        del model
-    return TopicModel.load(output)
+    return plan, template, corpus_fingerprint(corpus, settings)
 
 
 def _check_settings(estimator):

@@ -60,7 +60,7 @@ def read_block(path) -> sp.csc_matrix:
                          "folder is rebuilt)") from None
 
 
-CHUNK_BLOCKS = 4    # blocks summed together first: the order of the sums does not depend on jobs
+CHUNK_BLOCKS = 8    # blocks summed together first: the order of the sums does not depend on jobs
 
 
 class BlockStore:

@@ -122,7 +122,7 @@ def partitions(path, *, input_format=None, text_column="text", id_column=None,
     --------
     >>> plan = partitions("corpora/tickets.csv.gz", id_column="id", partition_bytes=100_000)
     >>> len(plan.partitions), plan.partitions[1].first_line > 1
-    (4, True)
+    (12, True)
     """
     path = Path(path)
     if not path.exists():

@@ -73,8 +73,8 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
         with another ``n_topics`` skips the first two passes and an interrupted fit resumes).
         By default a temporary folder beside ``output``.
     keep_work_dir : bool
-        Keep the work folder after the fit (it is removed by default; a ``work_dir`` that
-        was given is also kept when the fit fails, to resume).
+        Keep ``work_dir`` after the fit (it is removed by default; a ``work_dir`` is also kept
+        when the fit fails, to resume).
     block_size : int
         Documents per block of ``V``.
     jobs : int
@@ -100,6 +100,8 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
 
     started = time.perf_counter()
     _check_settings(estimator)
+    if keep_work_dir and work_dir is None:
+        raise InputError("keep_work_dir needs a work_dir to keep (--work-dir DIR)")
     jobs = validate.integer(jobs, "jobs", 1)
     output = check_model_destination(output)
     plan, template, key = _prepared(estimator, corpus, input_format, text_column, id_column,
@@ -175,16 +177,20 @@ def _work_folder(work_dir, output, keep):
     """The work folder's path; removed afterwards unless kept (a given one is kept when the
     fit fails, so that it resumes)."""
     given = work_dir is not None
+    if not given:
+        output.parent.mkdir(parents=True, exist_ok=True)
     path = Path(work_dir) if given else Path(tempfile.mkdtemp(prefix=".topicnmf-work-",
                                                               dir=output.parent))
     try:
         yield path
     except BaseException:
-        if not given and not keep:
+        if not given:
             shutil.rmtree(path, ignore_errors=True)
         raise
-    if not keep:
-        WorkFolder(path, None).remove() if given else shutil.rmtree(path, ignore_errors=True)
+    if not given:
+        shutil.rmtree(path, ignore_errors=True)
+    elif not keep:
+        WorkFolder(path, None).remove()
 
 
 # -- passes 3 and 4: the sweeps and the memberships ---------------------------------------
@@ -210,10 +216,10 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
     try:
         with threadpool_limits(1), FileBlocks(paths, (n_terms, n_docs), starts,
                                               jobs=jobs) as blocks:
-            W, _, n_iter = solve_blocks(blocks, k, init=estimator.init,
-                                        max_iter=estimator.max_iter, tol=estimator.tol,
-                                        random_state=estimator.random_state,
-                                        callback=lambda *_: next(ticks, None))
+            # its memberships are not kept: H is projected on the final W below
+            W, n_iter = _w_and_sweeps(*solve_blocks(
+                blocks, k, init=estimator.init, max_iter=estimator.max_iter, tol=estimator.tol,
+                random_state=estimator.random_state, callback=lambda *_: next(ticks, None)))
     finally:
         getattr(ticks, "close", lambda: None)()
     H, error = _memberships(work, paths, starts, W, n_docs, jobs, progress)
@@ -226,6 +232,10 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
     model.document_ids_, model.snippets_, model.document_meta_ = _documents(work)
     model.history_ = []
     return model
+
+
+def _w_and_sweeps(W, H, n_iter):
+    return W, n_iter
 
 
 _TASK = {}              # what a worker of the memberships pass keeps

@@ -59,7 +59,8 @@ def data_matrix(V, shape=None):
 def squared_column_norms(V) -> np.ndarray:
     """``‖v_j‖²`` of every column of a sparse or dense ``V``, shape (n_columns,)."""
     if sp.issparse(V) and V.format == "csc":        # without a copy of V
-        squares = np.append(np.square(V.data, dtype=np.float64), 0.0)
+        squares = np.zeros(V.nnz + 1)              # one 0 past the end: the empty last columns
+        np.square(V.data, out=squares[:-1], dtype=np.float64)
         sums = np.add.reduceat(squares, V.indptr[:-1])
         sums[np.diff(V.indptr) == 0] = 0.0
         return sums

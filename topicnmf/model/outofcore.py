@@ -249,13 +249,31 @@ def _keep_projection(paths, W):
     _TASK.update(paths=paths, W=W, gram=W.T @ W)
 
 
+def block_memberships(V_block, W, gram=None):
+    """A block's memberships on the final ``W`` and its terms of ``‖V − WH‖²`` (a pure
+    function of the block, for any placement).
+
+    Returns
+    -------
+    H_block : ndarray of shape (k, n_b)
+        :func:`~topicnmf.factor.projection.project` of the block (float64).
+    norm2 : float
+        ``‖V_block‖²``.
+    cross : float
+        ``⟨Wᵀ V_block, H_block⟩``.
+    HHt : ndarray of shape (k, k)
+        ``H_block H_blockᵀ``. Summed over blocks, ``‖V − WH‖² = Σ norm2 − 2 Σ cross +
+        ⟨WᵀW, Σ HHt⟩``.
+    """
+    V_block = sp.csc_matrix(V_block, dtype=np.float64)
+    H_block = project(V_block, W, gram=W.T @ W if gram is None else gram)
+    cross = float(np.sum(np.asarray((V_block.T @ W).T) * H_block))
+    return H_block, float(V_block.data @ V_block.data), cross, H_block @ H_block.T
+
+
 def _project_task(b):
-    """Block ``b``'s memberships on the final W, and its terms of ‖V − WH‖²."""
-    V_b = sp.csc_matrix(read_block(_TASK["paths"][b]), dtype=np.float64)
-    W = _TASK["W"]
-    H_b = project(V_b, W, gram=_TASK["gram"])
-    cross = float(np.sum(np.asarray((V_b.T @ W).T) * H_b))
-    return b, H_b, float(V_b.data @ V_b.data), cross, H_b @ H_b.T
+    """Block ``b``'s :func:`block_memberships`, with its number."""
+    return (b, *block_memberships(read_block(_TASK["paths"][b]), _TASK["W"], _TASK["gram"]))
 
 
 def _memberships(work, paths, starts, W, n_docs, jobs, progress):

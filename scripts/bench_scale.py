@@ -16,6 +16,10 @@ it was given), the peak memory of the whole process tree (the sum of the proport
 of ``fit`` and its worker processes, sampled every 0.05 s) and of its largest process
 (``getrusage``), and how time grew from the size before against how the documents grew.
 
+Each model of this code is then queried by one-shot processes (``--repeats`` times each,
+medians): ``similar`` of the corpus's first document and ``target --term game``, as a user
+would after the fit (loading the model is part of it).
+
 With ``--against DIR`` (another checkout, e.g. main before out-of-core fits) the smallest size
 is also fitted by that code with the same command, so the memory of today's in-memory fit and
 of the out-of-core one are side by side. The machine's load average is printed before and
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,6 +119,31 @@ def run_fit(code: Path, path: Path, out: Path, k: int, jobs: int, extra=()) -> d
             "passes": passes}
 
 
+def first_id(path: Path) -> str:
+    import gzip
+    import json
+
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return json.loads(f.readline())["id"]
+
+
+def query_seconds(model: Path, doc_id: str, repeats: int) -> dict:
+    """Median seconds of one-shot ``similar`` and ``target`` processes on ``model``."""
+    import statistics
+
+    queries = {"similar": ["similar", str(model), doc_id, "--top", "10"],
+               "target": ["target", str(model), "--term", "game", "--budget", "10"]}
+    times = {name: [] for name in queries}
+    for _ in range(repeats):
+        for name, args in queries.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "topicnmf.cli", *args], check=True,
+                           env=dict(os.environ, PYTHONPATH=str(REPO)),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def mib(n):
     return "?" if n is None else f"{n / 2**20:,.0f}"
 
@@ -121,7 +151,7 @@ def mib(n):
 def table(rows):
     head = (f"{'documents':>10} {'terms':>7} {'sweeps':>6} {'count':>7} {'blocks':>7} "
             f"{'sweeps':>7} {'H':>7} {'other':>6} {'wall s':>8} {'CPU s':>7} {'× time':>7} "
-            f"{'× docs':>7} {'tree MiB':>9} {'max MiB':>8}")
+            f"{'× docs':>7} {'tree MiB':>9} {'max MiB':>8} {'similar':>8} {'target':>7}")
     print(head)
     print("-" * len(head))
     previous = None
@@ -133,7 +163,9 @@ def table(rows):
         cells = [f"{p.get(name, 0):7.1f}" for name in PASSES]
         print(f"{r['docs']:>10,} {r['terms']:>7,} {r['sweeps']:>6} {' '.join(cells)} "
               f"{other:6.1f} {r['wall']:8.1f} {r['cpu']:7.1f} {grow_t:>7} {grow_d:>7} "
-              f"{mib(r['tree']):>9} {mib(r['largest']):>8}  {label}")
+              f"{mib(r['tree']):>9} {mib(r['largest']):>8} "
+              f"{r.get('similar', float('nan')):8.2f} {r.get('target', float('nan')):7.2f}  "
+              f"{label}")
         previous = r if label == "this" else previous
 
 
@@ -145,6 +177,7 @@ def main():
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()),
                         help="folder for the generated corpora (kept)")
     parser.add_argument("--against", type=Path, help="another checkout, for the smallest size")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each query")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"load average before: {os.getloadavg()}; {os.cpu_count()} cores")
@@ -155,9 +188,11 @@ def main():
             if n == 0 and args.against:
                 rows.append((f"{args.against} (in memory)",
                              run_fit(args.against, path, Path(tmp) / f"a{size}", args.k, 1)))
-            rows.append(("this", run_fit(REPO, path, Path(tmp) / f"m{size}", args.k,
-                                         args.jobs)))
+            model = Path(tmp) / f"m{size}"
+            rows.append(("this", run_fit(REPO, path, model, args.k, args.jobs)))
+            rows[-1][1].update(query_seconds(model, first_id(path), args.repeats))
             print(f"  {size:,}: {rows[-1][1]['wall']:.1f} s", file=sys.stderr)
+            shutil.rmtree(model)
     print(f"load average after: {os.getloadavg()}")
     table(rows)
 

@@ -131,7 +131,7 @@ CALLS = {
     "plot": ["present.plots:plot"],
     "evaluate": ["quality.choose:evaluate"],
     "choose-k": ["quality.choose:choose_k", "model.estimator:TopicModel",
-                 "io.corpus:load_corpus"],
+                 "io.corpus:load_corpus", "model.outofcore:work_matrix"],
     "update": ["evolve.update:update", "io.corpus:load_corpus"],
     "diff": ["evolve.diff:diff"],
     "serve": ["serve.app:serve", "tagging.tagger:TagSettings"],

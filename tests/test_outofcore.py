@@ -42,13 +42,17 @@ def out_of_core(tmp_path_factory):
 
 def test_blocks_in_files_give_the_factors_of_blocks_in_memory(in_memory, tmp_path):
     V = in_memory.V_.astype(np.float32)
-    paths = [write_block(tmp_path / f"{a}.npz", V[:, a:a + 400])
-             for a in range(0, V.shape[1], 400)]
+    paths = [write_block(tmp_path / f"{a}.npz", V[:, a:a + 100])
+             for a in range(0, V.shape[1], 100)]                # 25 blocks: 4 chunks
     W, H, n_iter = solve_blocks(FileBlocks(paths, V.shape), 10, random_state=0)
-    W_mem, H_mem, n_mem = hals_nmf(in_memory.V_, 10, random_state=0, block_size=400)
+    W_mem, H_mem, n_mem = hals_nmf(in_memory.V_, 10, random_state=0, block_size=100)
     assert n_iter == n_mem
     np.testing.assert_allclose(W, W_mem, atol=2e-6)
     np.testing.assert_allclose(H, H_mem, atol=2e-4 * H_mem.max())
+    with FileBlocks(paths, V.shape, jobs=3) as blocks:        # the chunks in 3 processes
+        W_3, H_3, _ = solve_blocks(blocks, 10, random_state=0)
+    np.testing.assert_array_equal(W_3, W)
+    np.testing.assert_array_equal(H_3, H)
 
 
 def test_out_of_core_gives_the_in_memory_model(in_memory, out_of_core):
@@ -200,3 +204,68 @@ def test_the_placement_rule():
     assert fit_placement(TICKETS, "hals") == (True, "hals")
     assert fit_placement(TICKETS, "mu") == (False, "mu")
     assert fit_placement(TICKETS, "hals", {"Billing": ["refund"]}) == (False, "hals")
+
+
+def test_choose_k_reads_v_from_the_work_folder_of_a_fit(out_of_core, tmp_path):
+    from topicnmf.model.outofcore import work_matrix
+
+    model, folder = out_of_core
+    work = folder / "work"
+    stamps = {p.name: p.stat().st_mtime_ns for p in work.glob("block-*.npz")}
+    V, vectorizer = work_matrix(hals(10), TICKETS, work, id_column="id",
+                                label_column="section", **SMALL)
+    assert vectorizer.vocabulary_ == model.vectorizer_.vocabulary_
+    assert abs(V - model.V_).max() < 1e-7
+    assert {p.name: p.stat().st_mtime_ns for p in work.glob("block-*.npz")} == stamps
+
+
+def test_choose_k_on_the_cli_reuses_the_work_folder_of_fit(tmp_path):
+    runner, work = CliRunner(), tmp_path / "work"
+    options = ["--id-column", "id", "--block-size", "500", "--work-dir", str(work)]
+    fitted = runner.invoke(main, ["fit", str(TICKETS), "-k", "6", "--solver", "hals",
+                                  "-o", str(tmp_path / "m"), "--keep-work-dir", *options])
+    assert fitted.exit_code == 0, fitted.output
+    stamps = {p.name: p.stat().st_mtime_ns for p in work.iterdir()}
+    result = runner.invoke(main, ["choose-k", str(TICKETS), "--k", "4,6", "--runs", "1",
+                                  "--format", "json", *options])
+    assert result.exit_code == 0, result.output
+    assert "to 2500 documents" in result.stderr
+    assert [row["k"] for row in json.loads(result.stdout)] == [4, 6]
+    assert {p.name: p.stat().st_mtime_ns for p in work.iterdir()} == stamps
+
+
+def test_keeping_a_work_folder_needs_one(tmp_path):
+    with pytest.raises(InputError, match="keep_work_dir needs a work_dir"):
+        fit_out_of_core(hals(5), TICKETS, tmp_path / "m", keep_work_dir=True)
+
+
+def test_a_large_model_keeps_h_and_v_in_mapped_files(tickets_model, tmp_path, monkeypatch):
+    from topicnmf import label, recommend, similar, target
+    from topicnmf.errors import ModelFormatError
+    from topicnmf.model import persist
+
+    tickets_model.save(tmp_path / "small")
+    monkeypatch.setattr(persist, "MAPPED_BYTES", 1000)          # every H counts as large
+    tickets_model.save(tmp_path / "large")
+    meta = json.loads((tmp_path / "large" / "model.json").read_text())
+    assert meta["format_version"] == 2
+    assert sorted(meta["array_files"]) == ["H", "V_data", "V_indices", "V_indptr"]
+    small, large = TopicModel.load(tmp_path / "small"), TopicModel.load(tmp_path / "large")
+    assert isinstance(large.H_.base, np.memmap) and not large.H_.flags.writeable
+    np.testing.assert_array_equal(large.H_, small.H_)
+    doc = small.document_ids_[7]
+    for query in (lambda m: similar(m, doc, top=5), lambda m: recommend(m, doc, top=5),
+                  lambda m: target(m, term="game", budget=5),
+                  lambda m: target(m, topic=2, budget=5, prospects_only=True)):
+        assert query(large) == query(small)
+    files = {p.name for p in (tmp_path / "large").iterdir()}
+    label(tmp_path / "large", 0, "Files")                        # the arrays stay as they are
+    assert {p.name for p in (tmp_path / "large").iterdir()} == files
+    model = TopicModel.load(tmp_path / "large")
+    model.H_ = np.asarray(model.H_) * 2
+    model.save(tmp_path / "large")                               # new H: new files, old removed
+    names = {p.name for p in (tmp_path / "large").iterdir()}
+    assert len(names & files) == len(files) - 4 and len([n for n in names if ".npy" in n]) == 4
+    next((tmp_path / "large").glob("H.*.npy")).unlink()
+    with pytest.raises(ModelFormatError, match=r"H\.[0-9a-f]+\.npy is missing"):
+        TopicModel.load(tmp_path / "large")

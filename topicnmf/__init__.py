@@ -17,6 +17,8 @@ _EXPORTS = {
     "TopicNMFError": "errors",
     "Topic": "model.fitted", "TopicModel": "model.estimator",
     "fit_matrix": "model.estimator", "label": "model.estimator",
+    "fit_out_of_core": "model.outofcore", "fit_placement": "model.outofcore",
+    "work_matrix": "model.outofcore", "partitions": "io.partitions",
     "segments": "queries.segment", "term_topics": "queries.segment",
     "recommend": "queries.recommend", "similar": "queries.recommend",
     "target": "queries.target",

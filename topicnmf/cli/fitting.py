@@ -40,7 +40,8 @@ from .options import (BLOCK_SIZE, FiniteFloat, corpus_options, make_estimator, m
                    "refit of the same corpus and settings (e.g. another -k) and by an "
                    "interrupted fit [default: a temporary folder beside the output].")
 @click.option("--keep-work-dir", is_flag=True,
-              help="Out of core: keep the work folder after the fit (removed by default).")
+              help="Out of core: keep the --work-dir folder after the fit (removed by "
+                   "default).")
 @click.option("--block-size", type=click.IntRange(min=1), default=BLOCK_SIZE, show_default=True,
               help="Out of core: documents per block of V.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,

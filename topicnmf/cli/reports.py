@@ -6,8 +6,9 @@ import time
 
 import click
 
-from .common import check_output, echo_out, echo_rows, fit_progress, info, load_model
-from .options import (PLOT_KINDS, corpus_options, make_estimator, model_options,
+from .common import (check_output, echo_out, echo_rows, fit_progress, info, load_model,
+                     progress)
+from .options import (BLOCK_SIZE, PLOT_KINDS, corpus_options, make_estimator, model_options,
                       output_options, picture_options, quality_options, random_state_option,
                       read_corpus, scheduler_option)
 
@@ -131,14 +132,20 @@ def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, schedul
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="Keep every finished fit in this file; rerun with it after an interruption "
                    "(or with more k or runs) and only the missing fits are made.")
+@click.option("--work-dir", type=click.Path(file_okay=False),
+              help="Read V from the work folder of an out-of-core fit of this corpus ('fit "
+                   "--work-dir DIR --keep-work-dir', same options) instead of reading the "
+                   "corpus again; a folder without it gets it, and is kept.")
+@click.option("--block-size", type=click.IntRange(min=1), default=BLOCK_SIZE, show_default=True,
+              help="With --work-dir: the block size of that fit.")
 @corpus_options
 @model_options
 @quality_options
 @scheduler_option
 @output_options
-def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_column,
-             id_column, label_column, date_column, duplicate_ids, random_state, max_iter, top,
-             sample_fraction, jobs, scheduler, fmt, **settings):
+def choose_k(corpus, k_range, runs, plot_path, journal, work_dir, block_size, input_format,
+             text_column, id_column, label_column, date_column, duplicate_ids, random_state,
+             max_iter, top, sample_fraction, jobs, scheduler, fmt, **settings):
     """Fit a range of k, score each, and recommend a number of topics with the reason.
 
     For every k the topics are fitted on all documents (coherence, diversity, relative
@@ -167,11 +174,20 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
     for path in (plot_path, journal):
         if path:
             check_output(path, corpus)
-    docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
-                       date_column, duplicate_ids)
     estimator = make_estimator(ks[0], random_state=random_state, max_iter=max_iter, **settings)
-    info(f"fitting k = {', '.join(map(str, ks))} to {len(docs)} documents, "
-         f"{runs} stability run(s) each…")
+    if work_dir:
+        from ..model.outofcore import work_matrix
+
+        docs, _ = work_matrix(estimator, corpus, work_dir, input_format=input_format,
+                              text_column=text_column, id_column=id_column,
+                              label_column=label_column, date_column=date_column,
+                              duplicate_ids=duplicate_ids, block_size=block_size, jobs=jobs,
+                              progress=progress)
+    else:
+        docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
+                           date_column, duplicate_ids)
+    info(f"fitting k = {', '.join(map(str, ks))} to {docs.shape[1] if work_dir else len(docs)} "
+         f"documents, {runs} stability run(s) each…")
     start = time.perf_counter()
     try:
         result = run(docs, ks, estimator=estimator, top=top, runs=runs,

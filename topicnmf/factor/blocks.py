@@ -95,9 +95,13 @@ def membership_gram(V_block, H_block, start):
 
 
 def summed(parts_per_block):
-    """Elementwise float64 sums of an iterable of equal-length tuples of arrays."""
+    """Elementwise float64 sums of an iterable of equal-length tuples of arrays (added in
+    place: no new terms × k array per block)."""
     total = None
     for parts in parts_per_block:
-        parts = [np.asarray(p, dtype=np.float64) for p in parts]
-        total = parts if total is None else [t + p for t, p in zip(total, parts)]
+        if total is None:
+            total = [np.array(p, dtype=np.float64) for p in parts]
+        else:
+            for t, p in zip(total, parts):
+                np.add(t, p, out=t)
     return tuple(total or ())

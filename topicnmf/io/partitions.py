@@ -5,8 +5,9 @@ runs its passes over them; so can workers elsewhere). A :class:`Partition` is pl
 (picklable): a group of files of a folder, or a byte range of a CSV/TSV, JSONL or lines file
 that starts and ends between records; it knows the number of its first line, so ids and
 messages (``file:LINE``) are those of reading the whole file. Reading the partitions of a
-corpus one after the other gives the documents of :func:`topicnmf.io.corpus.load_corpus`, in
-the same order, before duplicate ids are resolved (that needs every id: the caller's merge).
+corpus one after the other (:func:`topicnmf.io.streaming.read_partition`) gives the
+documents of :func:`topicnmf.io.corpus.load_corpus`, in the same order, before duplicate ids
+are resolved (that needs every id: :func:`topicnmf.io.streaming.resolve_ids`).
 
 Where a file is split: after a newline (for CSV/TSV, one outside quotes, counted by the
 parity of the quote characters, which is exact for valid CSV), once a partition holds
@@ -69,7 +70,7 @@ class Partition:
     files : tuple of str
         A folder's partition: its files, as paths relative to ``path``.
     size : int
-        Bytes of text in the partition (for progress).
+        Bytes of text in the partition.
     """
 
     index: int
@@ -82,13 +83,6 @@ class Partition:
     header_lines: int = 0
     files: tuple = ()
     size: int = 0
-
-    @property
-    def name(self) -> str:
-        """How messages name the partition: the file and its first line, or the folder."""
-        if self.files:
-            return f"{self.path} ({self.files[0]} …)"
-        return self.path if self.start == 0 else f"{self.path} from line {self.first_line}"
 
 
 @dataclass
@@ -122,7 +116,7 @@ def partitions(path, *, input_format=None, text_column="text", id_column=None,
     --------
     >>> plan = partitions("corpora/tickets.csv.gz", id_column="id", partition_bytes=100_000)
     >>> len(plan.partitions), plan.partitions[1].first_line > 1
-    (4, True)
+    (12, True)
     """
     path = Path(path)
     if not path.exists():

@@ -73,8 +73,8 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
         with another ``n_topics`` skips the first two passes and an interrupted fit resumes).
         By default a temporary folder beside ``output``.
     keep_work_dir : bool
-        Keep the work folder after the fit (it is removed by default; a ``work_dir`` that
-        was given is also kept when the fit fails, to resume).
+        Keep ``work_dir`` after the fit (it is removed by default; a ``work_dir`` is also kept
+        when the fit fails, to resume).
     block_size : int
         Documents per block of ``V``.
     jobs : int
@@ -100,9 +100,54 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
 
     started = time.perf_counter()
     _check_settings(estimator)
-    block_size = validate.integer(block_size, "block_size", 1)
+    if keep_work_dir and work_dir is None:
+        raise InputError("keep_work_dir needs a work_dir to keep (--work-dir DIR)")
     jobs = validate.integer(jobs, "jobs", 1)
     output = check_model_destination(output)
+    plan, template, key = _prepared(estimator, corpus, input_format, text_column, id_column,
+                                    label_column, date_column, duplicate_ids, block_size,
+                                    partition_bytes)
+    with _work_folder(work_dir, output, keep_work_dir) as folder, WorkFolder(folder, key) as work:
+        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size, jobs, progress)
+        model = _fitted(work, estimator, vectorizer, jobs, progress)
+        model.fit_seconds_ = time.perf_counter() - started
+        model.save(output)
+        del model
+    return TopicModel.load(output)
+
+
+def work_matrix(estimator, corpus, work_dir, *, input_format=None, text_column="text",
+                id_column=None, label_column=None, date_column=None, duplicate_ids="error",
+                block_size=BLOCK_SIZE, jobs=1, partition_bytes=PARTITION_BYTES, progress=None):
+    """``V`` of a corpus (terms × documents, float64 CSC) from the work folder ``work_dir``.
+
+    The blocks an out-of-core fit of the same corpus with the same reading, vocabulary and
+    block settings left there (:func:`fit_out_of_core` with ``keep_work_dir``) are read, so
+    the corpus is not read nor vectorized again; a folder without them gets them written
+    (the first two passes of the fit) and is kept. ``choose-k`` and ``evaluate`` fit in memory:
+    ``V`` is held whole. Parameters as :func:`fit_out_of_core`.
+
+    Returns
+    -------
+    V : scipy.sparse.csc_matrix of shape (n_terms, n_documents)
+    vectorizer : Vectorizer
+        Its vocabulary and idf.
+    """
+    plan, template, key = _prepared(estimator, corpus, input_format, text_column, id_column,
+                                    label_column, date_column, duplicate_ids, block_size,
+                                    partition_bytes)
+    with WorkFolder(work_dir, key) as work:
+        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size,
+                                validate.integer(jobs, "jobs", 1), progress)
+        blocks = [read_block(work.file(b["file"]))
+                  for b in work.manifest["vectorized"]["blocks"]]
+    return sp.hstack(blocks, format="csc", dtype=np.float64), vectorizer
+
+
+def _prepared(estimator, corpus, input_format, text_column, id_column, label_column,
+              date_column, duplicate_ids, block_size, partition_bytes):
+    """The partitions of the corpus, the vectorizer to fit and the work folder's key."""
+    block_size = validate.integer(block_size, "block_size", 1)
     plan = partitions(corpus, input_format=input_format, text_column=text_column,
                       id_column=id_column, label_column=label_column, date_column=date_column,
                       text_field=text_column, id_field=id_column or "id",
@@ -113,15 +158,7 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
                                if k != "preprocessor"},
                 "preprocessing": template.preprocessor.get_params(), "block_size": block_size,
                 "partition_bytes": partition_bytes}
-    key = corpus_fingerprint(corpus, settings)
-    with _work_folder(work_dir, output, keep_work_dir) as folder, WorkFolder(folder, key) as work:
-        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size, jobs,
-                                 progress)
-        model = _fitted(work, estimator, vectorizer, jobs, progress)
-        model.fit_seconds_ = time.perf_counter() - started
-        model.save(output)
-        del model
-    return TopicModel.load(output)
+    return plan, template, corpus_fingerprint(corpus, settings)
 
 
 def _check_settings(estimator):
@@ -140,16 +177,20 @@ def _work_folder(work_dir, output, keep):
     """The work folder's path; removed afterwards unless kept (a given one is kept when the
     fit fails, so that it resumes)."""
     given = work_dir is not None
+    if not given:
+        output.parent.mkdir(parents=True, exist_ok=True)
     path = Path(work_dir) if given else Path(tempfile.mkdtemp(prefix=".topicnmf-work-",
                                                               dir=output.parent))
     try:
         yield path
     except BaseException:
-        if not given and not keep:
+        if not given:
             shutil.rmtree(path, ignore_errors=True)
         raise
-    if not keep:
-        WorkFolder(path, None).remove() if given else shutil.rmtree(path, ignore_errors=True)
+    if not given:
+        shutil.rmtree(path, ignore_errors=True)
+    elif not keep:
+        WorkFolder(path, None).remove()
 
 
 # -- passes 3 and 4: the sweeps and the memberships ---------------------------------------
@@ -173,11 +214,12 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
     # One BLAS thread: the sweeps' products are small (k × block), and threads that wait on
     # each other for every one of them made the sweeps 7× slower on a busy 2-core machine.
     try:
-        with threadpool_limits(1):
-            W, _, n_iter = solve_blocks(FileBlocks(paths, (n_terms, n_docs), starts), k,
-                                        init=estimator.init, max_iter=estimator.max_iter,
-                                        tol=estimator.tol, random_state=estimator.random_state,
-                                        callback=lambda *_: next(ticks, None))
+        with threadpool_limits(1), FileBlocks(paths, (n_terms, n_docs), starts,
+                                              jobs=jobs) as blocks:
+            # its memberships are not kept: H is projected on the final W below
+            W, n_iter = _w_and_sweeps(*solve_blocks(
+                blocks, k, init=estimator.init, max_iter=estimator.max_iter, tol=estimator.tol,
+                random_state=estimator.random_state, callback=lambda *_: next(ticks, None)))
     finally:
         getattr(ticks, "close", lambda: None)()
     H, error = _memberships(work, paths, starts, W, n_docs, jobs, progress)
@@ -192,6 +234,10 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
     return model
 
 
+def _w_and_sweeps(W, H, n_iter):
+    return W, n_iter
+
+
 _TASK = {}              # what a worker of the memberships pass keeps
 
 
@@ -203,13 +249,31 @@ def _keep_projection(paths, W):
     _TASK.update(paths=paths, W=W, gram=W.T @ W)
 
 
+def block_memberships(V_block, W, gram=None):
+    """A block's memberships on the final ``W`` and its terms of ``‖V − WH‖²`` (a pure
+    function of the block, for any placement).
+
+    Returns
+    -------
+    H_block : ndarray of shape (k, n_b)
+        :func:`~topicnmf.factor.projection.project` of the block (float64).
+    norm2 : float
+        ``‖V_block‖²``.
+    cross : float
+        ``⟨Wᵀ V_block, H_block⟩``.
+    HHt : ndarray of shape (k, k)
+        ``H_block H_blockᵀ``. Summed over blocks, ``‖V − WH‖² = Σ norm2 − 2 Σ cross +
+        ⟨WᵀW, Σ HHt⟩``.
+    """
+    V_block = sp.csc_matrix(V_block, dtype=np.float64)
+    H_block = project(V_block, W, gram=W.T @ W if gram is None else gram)
+    cross = float(np.sum(np.asarray((V_block.T @ W).T) * H_block))
+    return H_block, float(V_block.data @ V_block.data), cross, H_block @ H_block.T
+
+
 def _project_task(b):
-    """Block ``b``'s memberships on the final W, and its terms of ‖V − WH‖²."""
-    V_b = sp.csc_matrix(read_block(_TASK["paths"][b]), dtype=np.float64)
-    W = _TASK["W"]
-    H_b = project(V_b, W, gram=_TASK["gram"])
-    cross = float(np.sum(np.asarray((V_b.T @ W).T) * H_b))
-    return b, H_b, float(V_b.data @ V_b.data), cross, H_b @ H_b.T
+    """Block ``b``'s :func:`block_memberships`, with its number."""
+    return (b, *block_memberships(read_block(_TASK["paths"][b]), _TASK["W"], _TASK["gram"]))
 
 
 def _memberships(work, paths, starts, W, n_docs, jobs, progress):

@@ -8,8 +8,8 @@ the arrays): while ``arrays.npz`` is being replaced the previous one is kept as
 ``.arrays.npz.prev``, so a save interrupted between the two renames still loads as the previous
 model. ``.topicnmf.lock`` serializes saves and read-modify-write updates (``label``).
 
-Large arrays (``H`` and the arrays of ``V`` above ``MAPPED_BYTES``, e.g. a fit of 250,000
-documents) are written as ``NAME.SAVE_ID.npy`` files of their own, which loading maps into
+The arrays of a large model (``H`` larger than ``MAPPED_BYTES``, about 170,000 documents at
+k = 50: ``H`` and the arrays of ``V``) are written as ``NAME.SAVE_ID.npy`` files of their own, which loading maps into
 memory (format version 2, :mod:`topicnmf.model.saved`); their names change with every save, so
 the ``model.json`` being replaced keeps naming complete files until the new one is in place,
 and the files of earlier saves are removed after it.
@@ -36,7 +36,7 @@ from .saved import (ARRAYS_NPZ, FORMAT_NAME, FORMAT_VERSION, LOCK_NAME, MAPPED_V
                     MODEL_JSON, NPZ_ERRORS, PREVIOUS_NPZ, SAVE_ID, array_save_id,
                     read_model_meta)
 
-MAPPED_BYTES = 64 * 2**20                      # arrays larger than this get a file of their own
+MAPPED_BYTES = 64 * 2**20                      # an H larger than this: large arrays in files
 MAPPED_ARRAYS = ("H", "V_data", "V_indices", "V_indptr")
 _MAPPED_FILE = re.compile(r"^(H|V_data|V_indices|V_indptr)\.[0-9a-f]{16}\.npy$")
 
@@ -141,10 +141,10 @@ def model_contents(model) -> tuple:
             arrays["mask"] = np.asarray(model.mask_, dtype=np.uint8)
     meta[SAVE_ID] = _digest(arrays)
     arrays[SAVE_ID] = np.asarray(meta[SAVE_ID])
-    mapped = [name for name in MAPPED_ARRAYS if arrays[name].nbytes > MAPPED_BYTES]
-    if mapped:
+    if arrays["H"].nbytes > MAPPED_BYTES:
         meta["format_version"] = MAPPED_VERSION
-        meta["array_files"] = {name: f"{name}.{meta[SAVE_ID][:16]}.npy" for name in mapped}
+        meta["array_files"] = {name: f"{name}.{meta[SAVE_ID][:16]}.npy"
+                               for name in MAPPED_ARRAYS}
     return meta, arrays
 
 

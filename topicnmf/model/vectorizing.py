@@ -29,7 +29,7 @@ def vectorized(work, plan, template, duplicate_ids, block_size, jobs, progress):
     and documents.jsonl written (or found from an earlier fit of the same corpus)."""
     if work.manifest.get("vectorized") and _blocks_present(work):
         return load_vectorizer(work.path)
-    work.forget("vectorized", "fitted")
+    work.forget("vectorized")
     prep = template.preprocessor.get_params()
     frequencies, ids = _count(work, plan, prep, jobs, progress)
     source = plan.partitions[0].path

@@ -150,7 +150,7 @@ class WorkFolder:
         self.save()
 
     def forget(self, *stages):
-        """Mark ``stages`` ('counted', 'vectorized', 'fitted') as not done."""
+        """Mark ``stages`` ('counted', 'vectorized') as not done."""
         for stage in stages:
             self.manifest.pop(stage, None)
         self.save()

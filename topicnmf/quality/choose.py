@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import validate
 from ..cluster import connected
@@ -235,7 +236,9 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
 
     Parameters
     ----------
-    documents : Corpus, iterable of Document, or iterable of str
+    documents : Corpus, iterable of Document, iterable of str, or sparse matrix
+        The corpus, or its ``V`` already vectorized (terms × documents, e.g. from an
+        out-of-core fit's work folder: :func:`topicnmf.model.outofcore.work_matrix`).
     ks : iterable of int or str
         Candidate numbers of topics, or a range like ``"5:60:5"`` (:func:`parse_k_range`).
     estimator : TopicModel, optional
@@ -279,9 +282,12 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         raise InputError("choose_k does not take seed topics; choose k without them, then "
                          "fit with the seed topics")
     with connected(scheduler) as client:     # an unreachable one fails before the work
-        docs = as_documents(documents)
-        V = make_vectorizer(estimator.get_params()).fit_transform([d.text for d in docs])
-        V = V.tocsc()
+        if sp.issparse(documents):
+            V = sp.csc_matrix(documents, dtype=np.float64)
+        else:
+            docs = as_documents(documents)
+            V = make_vectorizer(estimator.get_params()).fit_transform([d.text for d in docs])
+            V = V.tocsc()
         limit = min(V.shape)
         if ks[-1] > limit:
             raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "

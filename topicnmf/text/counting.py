@@ -74,18 +74,6 @@ class PartitionCounts:
         return (np.diff(counts.indptr).astype(np.int64),
                 np.asarray(counts.sum(axis=0, dtype=np.int64)).ravel())
 
-    def roles(self) -> set:
-        """Metadata roles (label, date) some document of the partition has."""
-        return set().union(*self.meta) if self.meta else set()
-
-    def without(self, rows) -> "PartitionCounts":
-        """A copy without the documents at positions ``rows`` (duplicates left out)."""
-        keep = np.setdiff1d(np.arange(self.n_documents), np.asarray(rows, dtype=np.int64))
-        pick = keep.tolist()
-        return PartitionCounts(self.index, self.terms, self.counts[keep],
-                               [self.ids[j] for j in pick], [self.snippets[j] for j in pick],
-                               [self.meta[j] for j in pick], self.skipped, self.surface)
-
 
 def count_partition(partition, preprocessing, drop=()) -> PartitionCounts:
     """First pass over one partition: its documents' term counts, ids and snippets.

@@ -143,7 +143,7 @@ def _counted(tasks, plan, preprocessing, path, duplicate_ids):
         summaries[i] = tasks.gather([tasks.submit(_summary, counts[i])])[0]
     if not sum(s["n"] for s in summaries):
         raise InputError(f"{path}: no readable documents found")
-    check_fields_seen(plan, set().union(*(s["roles"] for s in summaries)))
+    check_fields_seen(plan, set().union(*(meta for s in summaries for meta in s["meta"])))
     skipped = plan.skipped + [x for s in summaries for x in s["skipped"]] + repeated
     return counts, summaries, ids, skipped
 
@@ -223,7 +223,7 @@ def _summary(counts):
     df, tf = counts.frequencies()
     return {"terms": counts.terms, "df": df, "tf": tf, "n": counts.n_documents,
             "surface": counts.surface, "ids": counts.ids, "snippets": counts.snippets,
-            "meta": counts.meta, "skipped": counts.skipped, "roles": counts.roles()}
+            "meta": counts.meta, "skipped": counts.skipped}
 
 
 def _columns(counts, vectorizer):

@@ -19,9 +19,9 @@ the fit ends (about ``sweeps × terms × k`` floats), and a lost block replays i
 
 from __future__ import annotations
 
-import operator
 import uuid
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -110,9 +110,8 @@ class DaskBlocks:
         ``H_b`` on its worker and return the float64 sums of ``parts``."""
         results = self._map(_block_update, self.V_blocks, self.H_blocks, self.starts,
                             fn=fn, shared=self._arguments(args))
-        self.H_blocks = self._map(operator.getitem, results, [0] * len(results))
-        parts = self._map(operator.getitem, results, [1] * len(results))
-        return _float64(self.client.gather(self._tree_sum(parts)))
+        self.H_blocks = self._map(_memberships_of, results)
+        return _float64(self.client.gather(self._tree_sum(results)))
 
     def assign(self, H):
         """Set the memberships from a full ``H`` (k × n_documents), split by block."""
@@ -141,8 +140,8 @@ class DaskBlocks:
         return self.client.map(function, *columns, key=keys, pure=False, **same)
 
     def _tree_sum(self, parts):
-        """One future of the elementwise float64 sums of ``parts``' tuples: pairs of
-        neighbours, level by level."""
+        """One future of the elementwise float64 sums of ``parts``' tuples (or of the parts
+        of :class:`_Updated` results): pairs of neighbours, level by level."""
         while len(parts) > 1:
             pairs = self._map(_added, parts[0:-1:2], parts[1::2])
             parts = pairs + parts[len(parts) - len(parts) % 2:]
@@ -153,12 +152,26 @@ def _block_parts(V_b, H_b, start, fn, shared):
     return tuple(fn(V_b, H_b, start, *shared))
 
 
+class _Updated(NamedTuple):
+    """A block's new memberships and its parts to sum (one task's result: the memberships
+    are picked out by a task of their own, the parts by the first sums)."""
+
+    H: object
+    parts: tuple
+
+
 def _block_update(V_b, H_b, start, fn, shared):
     H_b, *parts = fn(V_b, H_b, start, *shared)
-    return H_b, tuple(parts)
+    return _Updated(H_b, tuple(parts))
+
+
+def _memberships_of(result):
+    return result.H
 
 
 def _float64(parts):
+    if isinstance(parts, _Updated):
+        parts = parts.parts
     return tuple(np.asarray(p, dtype=np.float64) for p in parts)
 
 

@@ -18,6 +18,7 @@ _EXPORTS = {
     "Topic": "model.fitted", "TopicModel": "model.estimator",
     "fit_matrix": "model.estimator", "label": "model.estimator",
     "fit_out_of_core": "model.outofcore", "fit_placement": "model.outofcore",
+    "fit_partitions": "model.on_cluster",
     "work_matrix": "model.outofcore", "partitions": "io.partitions",
     "segments": "queries.segment", "term_topics": "queries.segment",
     "recommend": "queries.recommend", "similar": "queries.recommend",

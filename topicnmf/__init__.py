@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Corpus": "io.corpus", "Document": "io.readers", "load_corpus": "io.corpus",
     "ItemMatrix": "io.matrix", "load_matrix": "io.matrix",
-    "ClusterError": "errors", "InputError": "errors", "ModelFormatError": "errors", "NotFittedError": "errors",
-    "NotFoundError": "errors",
+    "ClusterError": "errors", "InputError": "errors", "ModelFormatError": "errors",
+    "NotFittedError": "errors", "NotFoundError": "errors",
     "TopicNMFError": "errors",
     "Topic": "model.fitted", "TopicModel": "model.estimator",
     "fit_matrix": "model.estimator", "label": "model.estimator",

@@ -3,7 +3,6 @@ shipped corpora in many partitions and blocks give the in-memory fit's vocabular
 memberships; the work folder is reused, resumed and cleaned up; bad input is one line."""
 
 import json
-import os
 
 import numpy as np
 import pytest

@@ -3,7 +3,6 @@ shipped corpora in many partitions and blocks give the in-memory fit's vocabular
 memberships; the work folder is reused, resumed and cleaned up; bad input is one line."""
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -269,3 +268,19 @@ def test_a_large_model_keeps_h_and_v_in_mapped_files(tickets_model, tmp_path, mo
     next((tmp_path / "large").glob("H.*.npy")).unlink()
     with pytest.raises(ModelFormatError, match=r"H\.[0-9a-f]+\.npy is missing"):
         TopicModel.load(tmp_path / "large")
+
+
+def test_a_bad_record_is_one_line_naming_it_and_exit_2(tmp_path):
+    lines = [json.dumps({"id": str(i), "text": t})
+             for i, t in enumerate(load_corpus(TICKETS).texts[:300])]
+    lines[250] = '{"id": "250", "text": "unterminated'
+    path = tmp_path / "broken.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["fit", str(path), "-k", "4", "--solver", "hals",
+                                       "-o", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"Error: {path} line 251: not valid JSON (")
+    assert last.endswith("); each line must be one JSON object")
+    assert not (tmp_path / "m").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".topicnmf-work")]

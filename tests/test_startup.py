@@ -66,7 +66,8 @@ def test_cli_tag_defaults_and_bounds_are_the_library_ones():
     from topicnmf.factor.blocks import BLOCK_SIZE
     from topicnmf.model.outofcore import OUT_OF_CORE_BYTES
 
-    assert options.BLOCK_SIZE == BLOCK_SIZE and options.OUT_OF_CORE_MIB * 2**20 == OUT_OF_CORE_BYTES
+    assert options.BLOCK_SIZE == BLOCK_SIZE
+    assert options.OUT_OF_CORE_MIB * 2**20 == OUT_OF_CORE_BYTES
     from topicnmf.cli import evolve
     from topicnmf.evolve.align import THRESHOLD
     from topicnmf.evolve.update import ANCHOR_WEIGHT

@@ -40,7 +40,7 @@ import scipy.sparse as sp
 from .. import validate
 from ..errors import InputError
 from ..factor.blocks import BLOCK_SIZE
-from ..factor.fileblocks import FileBlocks, read_block
+from ..factor.fileblocks import CHUNK_BLOCKS, FileBlocks, read_block
 from ..factor.hals import MAX_SWEEPS, solve_blocks
 from ..factor.projection import project, warn_if_degenerate
 from ..io.partitions import PARTITION_BYTES, partitions
@@ -282,7 +282,9 @@ def _memberships(work, paths, starts, W, n_docs, jobs, progress):
                                   shape=(W.shape[1], n_docs))
     norm2 = cross = 0.0
     HHt = np.zeros((W.shape[1],) * 2)
-    results = run_in_processes(_project_task, range(len(paths)), jobs=jobs,
+    # A few blocks are projected here: forked workers would cost more memory than time saved.
+    results = run_in_processes(_project_task, range(len(paths)),
+                               jobs=jobs if len(paths) > CHUNK_BLOCKS else 1,
                                initializer=_keep_projection, initargs=([str(p) for p in paths], W),
                                cleanup=_forget_task)
     for b, H_b, vv, vwh, hh in bar(progress, results, len(paths), "memberships", "block"):

@@ -9,10 +9,10 @@ the arrays): while ``arrays.npz`` is being replaced the previous one is kept as
 model. ``.topicnmf.lock`` serializes saves and read-modify-write updates (``label``).
 
 The arrays of a large model (``H`` larger than ``MAPPED_BYTES``, about 170,000 documents at
-k = 50: ``H`` and the arrays of ``V``) are written as ``NAME.SAVE_ID.npy`` files of their own, which loading maps into
-memory (format version 2, :mod:`topicnmf.model.saved`); their names change with every save, so
-the ``model.json`` being replaced keeps naming complete files until the new one is in place,
-and the files of earlier saves are removed after it.
+k = 50: ``H`` and the arrays of ``V``) are written as ``NAME.SAVE_ID.npy`` files of their own,
+which loading maps into memory (format version 2, :mod:`topicnmf.model.saved`); their names
+change with every save, so the ``model.json`` being replaced keeps naming complete files until
+the new one is in place, and the files of earlier saves are removed after it.
 
 Reading is :mod:`topicnmf.model.saved`.
 """

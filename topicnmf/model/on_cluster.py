@@ -79,7 +79,8 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     partition_bytes : int
         Text per partition: the unit of reading, vectorizing and projecting.
     block_size : int
-        Documents per block of the solver (a partition's columns are cut into blocks).
+        Documents per block of the solver, about: a partition's columns are cut into
+        equal blocks, ``round(n / block_size)`` of them (at least one).
     progress : callable, optional
         Wraps the finished partitions of each pass, e.g. ``tqdm``.
 
@@ -159,8 +160,9 @@ def _fitted(model, V, W, H, n_iter, vectorizer, seed_names):
 
 
 def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size):
-    """``W`` (columns summing to 1) and the sweeps, by block HALS over blocks of at most
-    ``block_size`` documents of each partition's columns of ``V``, scaled as
+    """``W`` (columns summing to 1) and the sweeps, by block HALS over each partition's columns
+    of ``V`` cut into equal blocks of about ``block_size`` documents (no small remainders:
+    each block's sums cost the same traffic whatever its size), scaled as
     :func:`topicnmf.factor.hals.hals_nmf` scales ``V``."""
     client = tasks.client
     if seed_topics:              # the seeded start needs V in one place: it comes back here
@@ -179,8 +181,8 @@ def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size):
     if norm2 == 0:
         raise InputError("the matrix is all zeros: no document has any kept term")
     size = np.sqrt(norm2 / sum(sizes))
-    cuts = [(part, a, min(a + block_size, n)) for part, n in zip(columns, sizes)
-            for a in range(0, n, block_size)]
+    cuts = [(part, j * n // count, (j + 1) * n // count) for part, n in zip(columns, sizes)
+            for count in [max(1, round(n / block_size))] for j in range(count)]
     blocks = DaskBlocks(client, tasks.map(_scaled, *zip(*cuts), factor=1.0 / size), shape,
                         np.cumsum([0] + [b - a for _, a, b in cuts[:-1]]).tolist())
     try:

@@ -178,10 +178,10 @@ def test_a_work_folder_that_holds_other_files_is_refused(tmp_path):
     assert (tmp_path / "work" / "notes.txt").read_text() == "mine"
 
 
-def test_the_cli_fits_out_of_core_with_hals_and_keeps_the_work_folder_if_asked(tmp_path):
+def test_the_cli_fits_out_of_core_with_a_work_folder_and_keeps_it_if_asked(tmp_path):
     runner = CliRunner()
-    args = ["fit", str(TICKETS), "--id-column", "id", "-k", "6", "--solver", "hals",
-            "--block-size", "500", "--work-dir", str(tmp_path / "work")]
+    args = ["fit", str(TICKETS), "--id-column", "id", "-k", "6", "--block-size", "500",
+            "--work-dir", str(tmp_path / "work")]
     result = runner.invoke(main, args + ["-o", str(tmp_path / "m"), "--keep-work-dir"])
     assert result.exit_code == 0, result.output
     assert "out of core" in result.stderr and "sweeps" in result.stderr
@@ -198,11 +198,27 @@ def test_the_cli_fits_out_of_core_with_hals_and_keeps_the_work_folder_if_asked(t
     assert "not a topicnmf work folder" in bad.stderr.splitlines()[-1]
 
 
-def test_the_placement_rule():
-    assert fit_placement(TICKETS) == (False, "cd")
-    assert fit_placement(TICKETS, "hals") == (True, "hals")
-    assert fit_placement(TICKETS, "mu") == (False, "mu")
-    assert fit_placement(TICKETS, "hals", {"Billing": ["refund"]}) == (False, "hals")
+def test_the_placement_rule(tmp_path, monkeypatch):
+    from topicnmf.model import outofcore
+
+    assert not fit_placement(TICKETS) and not fit_placement(TICKETS, "hals")
+    assert fit_placement(TICKETS, work_dir=tmp_path / "work")
+    assert fit_placement(TICKETS, "cd", work_dir=tmp_path / "work")    # then refused, 1 line
+    monkeypatch.setattr(outofcore, "OUT_OF_CORE_BYTES", 1000)           # as if it were large
+    assert fit_placement(TICKETS) and fit_placement(TICKETS, "hals")
+    assert not fit_placement(TICKETS, "cd")
+    assert not fit_placement(TICKETS, "hals", {"Billing": ["refund"]})
+
+
+def test_a_small_fit_without_a_work_folder_is_the_fit_in_memory(tmp_path):
+    args = ["fit", str(TICKETS), "--id-column", "id", "-k", "4", "--random-state", "0"]
+    result = CliRunner().invoke(main, args + ["-o", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert "out of core" not in result.stderr and "iterations" in result.stderr
+    here = TopicModel(4, random_state=0).fit(load_corpus(TICKETS, id_column="id"))
+    model = TopicModel.load(tmp_path / "m")
+    np.testing.assert_array_equal(model.W_, here.W_)
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
 
 
 def test_choose_k_reads_v_from_the_work_folder_of_a_fit(out_of_core, tmp_path):
@@ -221,8 +237,8 @@ def test_choose_k_reads_v_from_the_work_folder_of_a_fit(out_of_core, tmp_path):
 def test_choose_k_on_the_cli_reuses_the_work_folder_of_fit(tmp_path):
     runner, work = CliRunner(), tmp_path / "work"
     options = ["--id-column", "id", "--block-size", "500", "--work-dir", str(work)]
-    fitted = runner.invoke(main, ["fit", str(TICKETS), "-k", "6", "--solver", "hals",
-                                  "-o", str(tmp_path / "m"), "--keep-work-dir", *options])
+    fitted = runner.invoke(main, ["fit", str(TICKETS), "-k", "6", "-o", str(tmp_path / "m"),
+                                  "--keep-work-dir", *options])
     assert fitted.exit_code == 0, fitted.output
     stamps = {p.name: p.stat().st_mtime_ns for p in work.iterdir()}
     result = runner.invoke(main, ["choose-k", str(TICKETS), "--k", "4,6", "--runs", "1",
@@ -276,11 +292,15 @@ def test_a_bad_record_is_one_line_naming_it_and_exit_2(tmp_path):
     lines[250] = '{"id": "250", "text": "unterminated'
     path = tmp_path / "broken.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    result = CliRunner().invoke(main, ["fit", str(path), "-k", "4", "--solver", "hals",
-                                       "-o", str(tmp_path / "m")])
+    result = CliRunner().invoke(main, ["fit", str(path), "-k", "4", "--work-dir",
+                                       str(tmp_path / "work"), "-o", str(tmp_path / "m")])
     assert result.exit_code == 2
     last = result.stderr.splitlines()[-1]
     assert last.startswith(f"Error: {path} line 251: not valid JSON (")
     assert last.endswith("); each line must be one JSON object")
     assert not (tmp_path / "m").exists()
+    assert (tmp_path / "work" / "topicnmf-work.json").is_file()     # kept, to resume
+    with pytest.raises(InputError, match="line 251: not valid JSON"):
+        fit_out_of_core(hals(4), path, tmp_path / "m2")            # a temporary work folder
+    assert not (tmp_path / "m2").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".topicnmf-work")]

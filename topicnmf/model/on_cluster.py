@@ -3,10 +3,12 @@
 1. The corpus is cut into partitions (:func:`topicnmf.io.partitions.partitions`: groups of
    files of a folder, or byte ranges of a JSONL, CSV/TSV or lines file that never split a
    record). This process reads each file once to find where to cut.
-2. Counting: one task per partition preprocesses its documents once
+2. Counting: one task per partition cleans and preprocesses its documents once
    (:func:`topicnmf.text.counting.count_partition`); the counts stay on the workers. Only each
    partition's document frequencies, ids and snippets come back; merged here, they give the
    vocabulary and idf that ``fit`` would choose (:func:`~topicnmf.text.counting.fitted_vectorizer`).
+   Cleaning is chosen for the whole corpus as ``fit`` chooses it (``clean='auto'`` from every
+   partition, template lines by two reads before: :mod:`topicnmf.text.corpus_clean`).
 3. Vectorizing: one task per partition turns its counts into its columns of ``V``
    (:func:`~topicnmf.text.counting.tfidf_columns`), a block of documents on that worker.
 4. The block HALS solver runs over those blocks (:class:`topicnmf.factor.dask_blocks.DaskBlocks`)
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +45,8 @@ from ..factor.seeding import check_seed_topics, resolve_seed_terms
 from ..io.corpus import detect_format
 from ..io.partitions import partitions
 from ..io.streaming import check_fields_seen, resolve_ids
+from ..text.clean import AUTO, parse_clean
+from ..text.corpus_clean import corpus_steps, learn_template_lines
 from ..text.counting import (Frequencies, count_partition, fitted_vectorizer, term_rows,
                              tfidf_columns)
 from .params import check_params, make_vectorizer
@@ -105,8 +110,12 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     with connected(scheduler) as client:        # an unreachable one fails before the work
         tasks = _Tasks(client, progress)
         plan = partitions(Path(path).resolve(), **reading)
+        if "template" in preprocessing["clean"]:
+            preprocessing["template_lines"] = learn_template_lines(
+                plan.partitions, preprocessing["clean"], tasks.run, source=path,
+                duplicate_ids=duplicate_ids)
         counts, summaries, ids, skipped = _counted(tasks, plan, preprocessing, path,
-                                                   duplicate_ids)
+                                                   duplicate_ids, params["clean"])
         n_docs = sum(s["n"] for s in summaries)
         if model.n_topics > n_docs:
             raise InputError(f"k={model.n_topics} is larger than the number of documents "
@@ -128,18 +137,25 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     _fitted(model, V, W, H, n_iter, vectorizer, list(seed_topics))
     model.document_ids_ = [i for part in ids for i in part]
     model.snippets_ = [x for s in summaries for x in s["snippets"]]
+    model.cleaned_ = dict(sum((Counter(s["cleaned"]) for s in summaries), Counter()))
     model.document_meta_ = [x for s in summaries for x in s["meta"]]
     model.fit_seconds_ = time.perf_counter() - started
     return ClusterFit(model, skipped, len(plan.partitions))
 
 
-def _counted(tasks, plan, preprocessing, path, duplicate_ids):
+def _counted(tasks, plan, preprocessing, path, duplicate_ids, clean):
     """The counting pass: each partition's counts (futures, on the workers), their summaries,
-    the documents' unique ids per partition, and what was skipped."""
-    counts = tasks.map(count_partition, plan.partitions, preprocessing=preprocessing)
+    the documents' unique ids per partition, and what was skipped. ``clean='auto'`` is
+    chosen by each partition, then for the corpus (``preprocessing`` takes its steps)."""
+    auto = parse_clean(clean) == AUTO
+    counts = tasks.map(count_partition, plan.partitions, preprocessing=preprocessing,
+                       auto=auto)
     summaries = tasks.gather(tasks.map(_summary, counts), "counting")
+    if auto:
+        preprocessing["clean"] = list(corpus_steps(s["clean"] for s in summaries))
     ids, drops, repeated = resolve_ids([s["ids"] for s in summaries], path, duplicate_ids)
-    for i in (i for i, d in enumerate(drops) if d):     # repeated ids: counted again without
+    for i in (i for i, (d, s) in enumerate(zip(drops, summaries))
+              if d or s["clean"] != preprocessing["clean"]):    # counted again
         counts[i] = tasks.submit(count_partition, plan.partitions[i], preprocessing, drops[i])
         summaries[i] = tasks.gather([tasks.submit(_summary, counts[i])])[0]
     if not sum(s["n"] for s in summaries):
@@ -210,6 +226,10 @@ class _Tasks:
     def submit(self, function, *args):
         return self.map(function, *[[a] for a in args])[0]
 
+    def run(self, function, items, desc, **same):
+        """``[function(item, **same) for item in items]``, one task per item."""
+        return self.gather(self.map(function, items, **same), desc) if items else []
+
     def gather(self, futures, desc=None):
         if self.progress is not None and desc is not None:
             from distributed import as_completed
@@ -225,7 +245,8 @@ def _summary(counts):
     df, tf = counts.frequencies()
     return {"terms": counts.terms, "df": df, "tf": tf, "n": counts.n_documents,
             "surface": counts.surface, "ids": counts.ids, "snippets": counts.snippets,
-            "meta": counts.meta, "skipped": counts.skipped}
+            "meta": counts.meta, "skipped": counts.skipped, "clean": list(counts.clean),
+            "cleaned": counts.cleaned}
 
 
 def _columns(counts, vectorizer):

@@ -4,10 +4,11 @@
 (:mod:`topicnmf.model.workfolder`):
 
 1. **counting terms** (:func:`topicnmf.text.counting.count_partition`, one task per partition
-   of the corpus, in ``jobs`` processes): each partition is read and preprocessed once; its
-   term counts are saved. The vocabulary and idf are then chosen from the summed document
-   frequencies, as the in-memory :class:`~topicnmf.text.vectorize.Vectorizer` chooses them;
-   duplicate ids are resolved over all partitions;
+   of the corpus, in ``jobs`` processes): each partition is read, cleaned and preprocessed
+   once; its term counts are saved. The vocabulary and idf are then chosen from the summed
+   document frequencies, as the in-memory :class:`~topicnmf.text.vectorize.Vectorizer`
+   chooses them; duplicate ids and ``clean='auto'`` are resolved over all partitions (the
+   ``template`` step's lines are learned by two reads before: :mod:`topicnmf.text.corpus_clean`);
 2. **writing blocks**: each partition's counts become its columns of ``V`` (tf-idf, float32),
    written as blocks of ``block_size`` documents, with the documents' ids and snippets;
 3. **sweeps** of the block solver (:func:`topicnmf.factor.hals.solve_blocks` on
@@ -108,12 +109,16 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
                                     label_column, date_column, duplicate_ids, block_size,
                                     partition_bytes)
     with _work_folder(work_dir, output, keep_work_dir) as folder, WorkFolder(folder, key) as work:
-        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size, jobs, progress)
+        vectorizer = vectorized(work, plan, template, estimator.clean, duplicate_ids,
+                                block_size, jobs, progress)
         model = _fitted(work, estimator, vectorizer, jobs, progress)
         model.fit_seconds_ = time.perf_counter() - started
         model.save(output)
         del model
-    return TopicModel.load(output)
+        cleaned = work.manifest["vectorized"]["cleaned"]
+    model = TopicModel.load(output)
+    model.cleaned_ = dict(cleaned)            # as a fit in memory tells it (not saved)
+    return model
 
 
 def work_matrix(estimator, corpus, work_dir, *, input_format=None, text_column="text",
@@ -137,8 +142,8 @@ def work_matrix(estimator, corpus, work_dir, *, input_format=None, text_column="
                                     label_column, date_column, duplicate_ids, block_size,
                                     partition_bytes)
     with WorkFolder(work_dir, key) as work:
-        vectorizer = vectorized(work, plan, template, duplicate_ids, block_size,
-                                validate.integer(jobs, "jobs", 1), progress)
+        vectorizer = vectorized(work, plan, template, estimator.clean, duplicate_ids,
+                                block_size, validate.integer(jobs, "jobs", 1), progress)
         blocks = [read_block(work.file(b["file"]))
                   for b in work.manifest["vectorized"]["blocks"]]
     return sp.hstack(blocks, format="csc", dtype=np.float64), vectorizer
@@ -154,6 +159,7 @@ def _prepared(estimator, corpus, input_format, text_column, id_column, label_col
                       partition_bytes=validate.integer(partition_bytes, "partition_bytes", 1))
     template = make_vectorizer(estimator.get_params())
     settings = {"read": asdict(plan.partitions[0].options), "duplicate_ids": duplicate_ids,
+                "clean": estimator.get_params()["clean"],
                 "vectorizer": {k: v for k, v in template.__dict__.items()
                                if k != "preprocessor"},
                 "preprocessing": template.preprocessor.get_params(), "block_size": block_size,

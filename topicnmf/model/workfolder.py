@@ -38,7 +38,7 @@ from ..text.vectorize import Vectorizer
 MANIFEST = "topicnmf-work.json"
 LOCK = ".topicnmf-work.lock"
 WORK_FORMAT = "topicnmf-work"
-WORK_VERSION = 1
+WORK_VERSION = 2                  # 2: counts record their cleaning steps
 _OWN = re.compile(r"^(topicnmf-work\.json|\.topicnmf-work\.lock|counts-\d+\.(npz|json)|"
                   r"vectorizer\.(json|npz)|documents\.jsonl|block-\d+\.npz|H\.npy|"
                   r"V_(data|indices|indptr)\.npy|\..*\.tmp)$")
@@ -166,7 +166,8 @@ def save_counts(folder, counts: PartitionCounts) -> dict:
     df, tf = counts.frequencies()
     summary = {"index": i, "terms": counts.terms, "df": df.tolist(), "tf": tf.tolist(),
                "ids": counts.ids, "snippets": counts.snippets, "meta": counts.meta,
-               "skipped": counts.skipped, "surface": counts.surface}
+               "skipped": counts.skipped, "surface": counts.surface,
+               "clean": list(counts.clean), "cleaned": counts.cleaned}
     write_atomic(folder / f"counts-{i:05d}.json", json.dumps(summary, ensure_ascii=False))
     return summary
 

@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from ..errors import InputError
 from ..io.streaming import read_partition
 from ..io.readers import first_line
+from .clean import AUTO, resolve_clean
 from .preprocess import Preprocessor
 from .vectorize import Vectorizer
 
@@ -53,6 +54,10 @@ class PartitionCounts:
         Records and files left out, and why.
     surface : dict of {str: dict of {str: int}}
         With stemming: how often each stem was each surface word (for display forms).
+    clean : tuple of str
+        The cleaning steps the documents were counted with.
+    cleaned : dict of {str: int}
+        What they removed (by unit, as ``TopicModel.cleaned_``).
     """
 
     index: int
@@ -63,6 +68,8 @@ class PartitionCounts:
     meta: list
     skipped: list = field(default_factory=list)
     surface: dict = field(default_factory=dict)
+    clean: tuple = ()
+    cleaned: dict = field(default_factory=dict)
 
     @property
     def n_documents(self) -> int:
@@ -75,8 +82,8 @@ class PartitionCounts:
                 np.asarray(counts.sum(axis=0, dtype=np.int64)).ravel())
 
 
-def count_partition(partition, preprocessing, drop=()) -> PartitionCounts:
-    """First pass over one partition: its documents' term counts, ids and snippets.
+def count_partition(partition, preprocessing, drop=(), *, auto=False) -> PartitionCounts:
+    """First pass over one partition: its documents' term counts, ids and cleaned snippets.
 
     Parameters
     ----------
@@ -86,6 +93,10 @@ def count_partition(partition, preprocessing, drop=()) -> PartitionCounts:
     drop : iterable of int
         Positions of documents to leave out entirely (duplicates of earlier ids): their terms
         and surface words are not counted, as if the file did not hold them.
+    auto : bool
+        Clean with the steps ``clean='auto'`` chooses for this partition's documents
+        (:func:`topicnmf.text.clean.resolve_clean`; they are read before they are counted)
+        instead of ``preprocessing['clean']``; see :mod:`topicnmf.text.corpus_clean`.
 
     Returns
     -------
@@ -96,20 +107,23 @@ def count_partition(partition, preprocessing, drop=()) -> PartitionCounts:
     InputError
         A record that cannot be read (named by file and line).
     """
+    skipped, drop = [], frozenset(drop)
+    docs = (doc for position, doc in enumerate(read_partition(partition, skipped))
+            if position not in drop)
+    if auto:
+        docs = list(docs)
+        preprocessing = {**preprocessing, "clean": resolve_clean(AUTO, docs)}
     prep = Preprocessor(**preprocessing)
-    prep.record_surface = bool(prep.stem)
+    prep.record_surface = True          # what cleaning removes; surface words when stemming
     vocabulary = defaultdict()
     vocabulary.default_factory = vocabulary.__len__
     indices, indptr = [], [0]
-    ids, snippets, meta, skipped = [], [], [], []
-    drop = frozenset(drop)
-    for position, doc in enumerate(read_partition(partition, skipped)):
-        if position in drop:
-            continue
+    ids, snippets, meta = [], [], []
+    for doc in docs:
         indices.extend(map(vocabulary.__getitem__, prep(doc.text)))
         indptr.append(len(indices))
         ids.append(doc.id)
-        snippets.append(first_line(doc.text))
+        snippets.append(first_line(prep.clean_text(doc.text)))
         meta.append(dict(doc.meta))
     terms = sorted(vocabulary)
     new_column = np.empty(len(terms), dtype=np.int32)
@@ -122,7 +136,7 @@ def count_partition(partition, preprocessing, drop=()) -> PartitionCounts:
     counts.sum_duplicates()
     surface = {stem: dict(words) for stem, words in prep.surface_counts.items()}
     return PartitionCounts(partition.index, terms, _compact(counts), ids, snippets, meta,
-                           skipped, surface)
+                           skipped, surface, prep.clean, dict(prep.cleaned))
 
 
 def _compact(counts):

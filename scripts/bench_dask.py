@@ -8,7 +8,7 @@ process, not of the workers), alternating:
 
   in memory      TopicModel(k, solver="hals").fit(load_corpus(CORPUS)).save(...) (the library
                  in one process; BLAS threads as the machine gives them)
-  out of core    topicnmf fit CORPUS -k K --solver hals (partitions, V in blocks on disk)
+  out of core    topicnmf fit CORPUS -k K --work-dir WORK (partitions, V in blocks on disk)
   ... --jobs N   the same with N processes for the reading and memberships passes
   dask           topicnmf fit CORPUS -k K --scheduler ADDRESS (the workers read the corpus in
                  partitions, count, vectorize, solve block HALS on their blocks and project;
@@ -86,9 +86,10 @@ def compare(args, data, address, env, tmp):
 
     runs = {"in memory": lambda out: [sys.executable, "-c", IN_MEMORY, data, str(args.k),
                                       str(out)],
-            "out of core": lambda out: fit_command(data, args.k, out, ["--solver", "hals"]),
+            "out of core": lambda out: fit_command(data, args.k, out,
+                                                   ["--work-dir", f"{out}-work"]),
             f"out of core, --jobs {args.workers}": lambda out: fit_command(
-                data, args.k, out, ["--solver", "hals", "--jobs", str(args.workers)]),
+                data, args.k, out, ["--work-dir", f"{out}-work", "--jobs", str(args.workers)]),
             f"dask, {args.workers} workers": lambda out: fit_command(
                 data, args.k, out, ["--scheduler", address])}
     if args.local:

@@ -7,7 +7,11 @@
 Each size is a corpus built by ``scripts/make_large_corpus.py`` (kept in ``--data``, built
 once) and fitted once as a fresh process::
 
-    python -m topicnmf.cli fit CORPUS -k 50 --solver hals --jobs 2 --random-state 0 -o OUT
+    python -m topicnmf.cli fit CORPUS -k 50 --solver hals --jobs 2 --random-state 0 -o OUT \
+        --work-dir WORK
+
+(``--work-dir``: out of core whatever the size; a corpus above 128 MiB of text would be fitted
+out of core without it.)
 
 The table gives the documents, terms and sweeps, the seconds of each pass (as ``fit`` reports
 them; "other" is the rest: finding the partitions, saving and loading the model), the wall
@@ -21,9 +25,10 @@ medians): ``similar`` of the corpus's first document and ``target --term game``,
 would after the fit (loading the model is part of it).
 
 With ``--against DIR`` (another checkout, e.g. main before out-of-core fits) the smallest size
-is also fitted by that code with the same command, so the memory of today's in-memory fit and
-of the out-of-core one are side by side. The machine's load average is printed before and
-after: on a shared machine the times move with it.
+is also fitted by that code with the same command without ``--work-dir`` and ``--jobs`` (in
+memory), so the memory of the in-memory fit and of the out-of-core one are side by side. The
+machine's load average is printed before and after: on a shared machine the times move with
+it.
 """
 
 from __future__ import annotations
@@ -189,7 +194,8 @@ def main():
                 rows.append((f"{args.against} (in memory)",
                              run_fit(args.against, path, Path(tmp) / f"a{size}", args.k, 1)))
             model = Path(tmp) / f"m{size}"
-            rows.append(("this", run_fit(REPO, path, model, args.k, args.jobs)))
+            work = ["--work-dir", str(Path(tmp) / f"w{size}")]       # removed after the fit
+            rows.append(("this", run_fit(REPO, path, model, args.k, args.jobs, work)))
             rows[-1][1].update(query_seconds(model, first_id(path), args.repeats))
             print(f"  {size:,}: {rows[-1][1]['wall']:.1f} s", file=sys.stderr)
             shutil.rmtree(model)

@@ -162,5 +162,3 @@ def _blocks_present(work):
     names = [b["file"] for b in work.manifest["vectorized"]["blocks"]]
     return all(work.file(n).is_file() for n in names + ["documents.jsonl", "vectorizer.json",
                                                        "vectorizer.npz"])
-
-

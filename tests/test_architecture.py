@@ -17,7 +17,8 @@ RANK = {"base": 0, "io": 1, "text": 2, "factor": 3, "model": 4, "reconstruction"
         "queries": 6, "quality": 6, "tagging": 6, "evolve": 6, "present": 7, "serve": 8,
         "cli": 9}
 #: Top-level modules and the stage each is (every other stage is a folder).
-TOP_LEVEL = {"__init__": "base", "errors": "base", "validate": "base", "parallel": "base"}
+TOP_LEVEL = {"__init__": "base", "errors": "base", "validate": "base", "parallel": "base",
+             "cluster": "base"}
 MAX_LINES = 400
 
 

@@ -116,8 +116,10 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
 
 #: The library functions behind each command: its options are named after their keywords.
 CALLS = {
-    "fit": ["model.estimator:TopicModel", "model.items:fit_matrix", "io.corpus:load_corpus",
-            "evolve.align:align", "text.explain:explain_cleaning"],
+    "fit": ["model.estimator:TopicModel", "model.estimator:TopicModel.fit",
+            "model.items:fit_matrix", "io.corpus:load_corpus", "evolve.align:align",
+            "text.explain:explain_cleaning", "model.outofcore:fit_out_of_core",
+            "model.on_cluster:fit_partitions"],
     "topics": ["model.estimator:TopicModel.topics", "queries.segment:term_topics"],
     "segments": ["queries.segment:segments"],
     "recommend": ["queries.recommend:recommend"],
@@ -130,7 +132,7 @@ CALLS = {
     "plot": ["present.plots:plot"],
     "evaluate": ["quality.choose:evaluate"],
     "choose-k": ["quality.choose:choose_k", "model.estimator:TopicModel",
-                 "io.corpus:load_corpus"],
+                 "io.corpus:load_corpus", "model.outofcore:work_matrix"],
     "update": ["evolve.update:update", "io.corpus:load_corpus"],
     "diff": ["evolve.diff:diff"],
     "serve": ["serve.app:serve", "tagging.tagger:TagSettings"],

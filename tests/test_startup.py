@@ -6,7 +6,7 @@ import sys
 
 from test_cli import REPO
 
-HEAVY = ("sklearn", "scipy", "matplotlib", "numpy")
+HEAVY = ("sklearn", "scipy", "matplotlib", "numpy", "dask", "distributed")
 SERVER = ("fastapi", "starlette", "uvicorn", "pydantic")
 
 
@@ -62,6 +62,12 @@ def test_cli_tag_defaults_and_bounds_are_the_library_ones():
     assert (cli.THRESHOLD, cli.MIN_SHARE, cli.MAX_ERROR, cli.TOP_TERMS) == (
         tagging.THRESHOLD, tagging.MIN_SHARE, tagging.MAX_ERROR, tagging.TOP_TERMS)
     assert cli.MAX_TOP == MAX_TOP and cli.BATCH_SIZE == BATCH_SIZE
+    from topicnmf.cli import options
+    from topicnmf.factor.blocks import BLOCK_SIZE
+    from topicnmf.model.outofcore import OUT_OF_CORE_BYTES
+
+    assert options.BLOCK_SIZE == BLOCK_SIZE
+    assert options.OUT_OF_CORE_MIB * 2**20 == OUT_OF_CORE_BYTES
     from topicnmf.cli import evolve
     from topicnmf.evolve.align import THRESHOLD
     from topicnmf.evolve.update import ANCHOR_WEIGHT

@@ -23,5 +23,10 @@ class ModelFormatError(TopicNMFError):
     """A saved model directory that is missing, damaged or of an unknown format version."""
 
 
+class ClusterError(TopicNMFError):
+    """A Dask scheduler that cannot be reached, Dask not installed, or a distributed run that
+    failed on the cluster (the message names the scheduler)."""
+
+
 class NotFittedError(TopicNMFError, AttributeError):
     """A method that needs a fitted model was called on an unfitted one."""

@@ -9,7 +9,7 @@ import time
 import click
 
 from .common import echo_out, info, load_model, progress
-from .options import BATCH_SIZE, tag_options
+from .options import BATCH_SIZE, scheduler_option, tag_options
 
 
 @click.command()
@@ -29,8 +29,9 @@ from .options import BATCH_SIZE, tag_options
               help="CSV/TSV column (or JSONL field) holding the text.")
 @click.option("--id-column", help="CSV/TSV column (or JSONL field) holding document ids "
                                   "[default: JSONL 'id'; CSV file:line].")
+@scheduler_option
 def tag(paths, model_path, outdir, jobs, threshold, min_share, max_error, top_terms, batch_size,
-        text_column, id_column):
+        text_column, id_column, scheduler):
     """Tag folders and files with a fitted model (no refitting), resumably.
 
     PATH is a folder (read recursively: .txt .md .rst .html .eml), such a file, or a
@@ -41,9 +42,13 @@ def tag(paths, model_path, outdir, jobs, threshold, min_share, max_error, top_te
     in OUTDIR/.tag-state.jsonl: a rerun after a crash resumes, a rerun after adding files tags
     only new or changed ones (size+mtime, then content hash).
 
+    With --scheduler the batches are tasks on a Dask cluster (the workers read loose files
+    by absolute path, so they must see the same file system); the outputs are the same.
+
     \b
     Example:
       topicnmf tag inbox/ corpora/tickets.csv.gz --model /tmp/m -o /tmp/tags --jobs 2
+      topicnmf tag inbox/ --model /tmp/m -o /tmp/tags --scheduler tcp://HOST:8786
     """
     from ..tagging.batch import tag as tag_paths
 
@@ -52,7 +57,7 @@ def tag(paths, model_path, outdir, jobs, threshold, min_share, max_error, top_te
     summary = tag_paths(paths, model, outdir, jobs=jobs, threshold=threshold,
                         min_share=min_share, max_error=max_error, top_terms=top_terms,
                         batch_size=batch_size, text_column=text_column, id_column=id_column,
-                        progress=progress)
+                        progress=progress, scheduler=scheduler)
     seconds = time.perf_counter() - start
     info(f"tagged {summary.documents} documents from {summary.files} file(s) "
          f"({summary.tagged} new, {summary.documents - summary.tagged} from the previous run; "

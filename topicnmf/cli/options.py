@@ -31,6 +31,8 @@ CLEAN_STEPS = ("email", "quotes", "signatures", "template", "markup", "urls", "n
 THRESHOLD, MIN_SHARE, MAX_ERROR, TOP_TERMS = 0.15, 0.1, 0.999, 5
 MAX_TOP = 100                           # = topicnmf.quality.choose.MAX_TOP, likewise
 BATCH_SIZE = 1024                       # = topicnmf.tagging.batch.BATCH_SIZE, likewise
+BLOCK_SIZE = 16384                      # = topicnmf.factor.blocks.BLOCK_SIZE, likewise
+OUT_OF_CORE_MIB = 128                   # = topicnmf.model.outofcore.OUT_OF_CORE_BYTES / 2**20
 #: = topicnmf.queries.trends.PERIODS, ALPHA, MIN_DOCUMENTS and topicnmf.evolve.reshape.SWEEPS
 PERIODS, ALPHA, MIN_DOCUMENTS, SWEEPS = ("month", "quarter", "year"), 0.05, 5, 3
 
@@ -198,6 +200,16 @@ def quality_options(func):
                      help="Worker processes for the fits (the output does not depend on it)."),
     ]
     return with_options(options, func)
+
+
+def scheduler_option(func):
+    """``--scheduler``: run the command's work on a Dask cluster (topicnmf.cluster)."""
+    return click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run on a Dask cluster: the scheduler's address (tcp://HOST:8786; start one with "
+             "'dask scheduler' and 'dask worker'), 'default' for $DASK_SCHEDULER_ADDRESS, or "
+             "'local' for a cluster of this machine's cores started for this command. Needs "
+             "pip install 'topicnmf[dask]'.")(func)
 
 
 def tag_options(func):

@@ -6,10 +6,11 @@ import time
 
 import click
 
-from .common import check_output, echo_out, echo_rows, fit_progress, info, load_model
-from .options import (PLOT_KINDS, corpus_options, make_estimator, model_options,
+from .common import (check_output, echo_out, echo_rows, fit_progress, info, load_model,
+                     progress)
+from .options import (BLOCK_SIZE, PLOT_KINDS, corpus_options, make_estimator, model_options,
                       output_options, picture_options, quality_options, random_state_option,
-                      read_corpus)
+                      read_corpus, scheduler_option)
 
 
 @click.command()
@@ -85,8 +86,9 @@ def plot(model_path, kind, output, image_format, topic, top, max_map_documents, 
               help="Stability runs (refits on resampled documents); 0 skips stability.")
 @random_state_option("Seed of the resampling (the refits use the model's own seed).")
 @quality_options
+@scheduler_option
 @output_options
-def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, fmt):
+def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, scheduler, fmt):
     """Score a model's topics: NPMI coherence, diversity, size and stability.
 
     Coherence: mean NPMI of each pair of a topic's top terms, from how often they occur in the
@@ -101,13 +103,15 @@ def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, fmt):
     Example:
       topicnmf evaluate /tmp/m
       topicnmf evaluate /tmp/m --runs 5 --jobs 2 --format csv
+      topicnmf evaluate /tmp/m --runs 5 --scheduler tcp://HOST:8786
     """
     from ..quality.choose import evaluate as run
 
     model = load_model(model_path)
     start = time.perf_counter()
     result = run(model, top=top, runs=runs, sample_fraction=sample_fraction,
-                 random_state=random_state, jobs=jobs, progress=fit_progress)
+                 random_state=random_state, jobs=jobs, progress=fit_progress,
+                 scheduler=scheduler)
     echo_rows(result, fmt)
     stability = "not measured (--runs 0)" if result.stability is None else \
         f"{result.stability:.3f} over {runs} run(s)"
@@ -128,13 +132,20 @@ def evaluate(model_path, runs, random_state, top, sample_fraction, jobs, fmt):
 @click.option("--journal", type=click.Path(dir_okay=False),
               help="Keep every finished fit in this file; rerun with it after an interruption "
                    "(or with more k or runs) and only the missing fits are made.")
+@click.option("--work-dir", type=click.Path(file_okay=False),
+              help="Read V from the work folder of an out-of-core fit of this corpus ('fit "
+                   "--work-dir DIR --keep-work-dir', same options) instead of reading the "
+                   "corpus again; a folder without it gets it, and is kept.")
+@click.option("--block-size", type=click.IntRange(min=1), default=BLOCK_SIZE, show_default=True,
+              help="With --work-dir: the block size of that fit.")
 @corpus_options
 @model_options
 @quality_options
+@scheduler_option
 @output_options
-def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_column,
-             id_column, label_column, date_column, duplicate_ids, random_state, max_iter, top,
-             sample_fraction, jobs, fmt, **settings):
+def choose_k(corpus, k_range, runs, plot_path, journal, work_dir, block_size, input_format,
+             text_column, id_column, label_column, date_column, duplicate_ids, random_state,
+             max_iter, top, sample_fraction, jobs, scheduler, fmt, **settings):
     """Fit a range of k, score each, and recommend a number of topics with the reason.
 
     For every k the topics are fitted on all documents (coherence, diversity, relative
@@ -148,12 +159,14 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
     both the fits and the resampling.
 
     Long scans: --journal FILE keeps each finished fit, so an interrupted run (Ctrl-C, a
-    crash) started again with the same file only makes the missing fits.
+    crash) started again with the same file only makes the missing fits. With --scheduler
+    the fits are tasks on a Dask cluster (the results are the same).
 
     \b
     Example:
       topicnmf choose-k corpora/tickets.csv.gz --id-column id --k 5:40:5 --plot k.png
       topicnmf choose-k corpora/tickets.csv.gz --id-column id --k 8,12,16 --runs 3 --jobs 2
+      topicnmf choose-k big.jsonl.gz --k 10:100:10 --scheduler tcp://HOST:8786
     """
     from ..quality.choose import choose_k as run, parse_k_range
 
@@ -161,16 +174,25 @@ def choose_k(corpus, k_range, runs, plot_path, journal, input_format, text_colum
     for path in (plot_path, journal):
         if path:
             check_output(path, corpus)
-    docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
-                       date_column, duplicate_ids)
     estimator = make_estimator(ks[0], random_state=random_state, max_iter=max_iter, **settings)
-    info(f"fitting k = {', '.join(map(str, ks))} to {len(docs)} documents, "
-         f"{runs} stability run(s) each…")
+    if work_dir:
+        from ..model.outofcore import work_matrix
+
+        docs, _ = work_matrix(estimator, corpus, work_dir, input_format=input_format,
+                              text_column=text_column, id_column=id_column,
+                              label_column=label_column, date_column=date_column,
+                              duplicate_ids=duplicate_ids, block_size=block_size, jobs=jobs,
+                              progress=progress)
+    else:
+        docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
+                           date_column, duplicate_ids)
+    info(f"fitting k = {', '.join(map(str, ks))} to {docs.shape[1] if work_dir else len(docs)} "
+         f"documents, {runs} stability run(s) each…")
     start = time.perf_counter()
     try:
         result = run(docs, ks, estimator=estimator, top=top, runs=runs,
                      sample_fraction=sample_fraction, random_state=random_state, jobs=jobs,
-                     progress=fit_progress, journal=journal)
+                     progress=fit_progress, journal=journal, scheduler=scheduler)
     except KeyboardInterrupt:
         if journal:
             info(f"the finished fits are kept in {journal}: run the same command to resume")

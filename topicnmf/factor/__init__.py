@@ -28,7 +28,7 @@ __all__ = ["factorize", "SOLVERS", "LOSSES", "INITS", "SEED_WEIGHT"]
 
 def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=None, seeds=(),
               seed_weight=SEED_WEIGHT, max_iter=None, tol=1e-4, random_state=None,
-              W_init=None, H_init=None):
+              W_init=None, H_init=None, scheduler=None):
     """Factorize ``V ≈ W · H`` with non-negative ``W`` and ``H``.
 
     Parameters
@@ -69,6 +69,10 @@ def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=Non
     H_init : ndarray of shape (k, n_documents), optional
         With ``W_init``: the start of ``H``; by default the projection of ``V`` on ``W_init``
         (:func:`topicnmf.factor.projection.project`).
+    scheduler : distributed.Client or str, optional
+        Run the solver on a Dask cluster (:mod:`topicnmf.cluster`): ``solver='hals'`` only,
+        without ``mask``; the blocks of documents live on the workers
+        (:mod:`topicnmf.factor.dask_blocks`).
 
     Returns
     -------
@@ -93,6 +97,10 @@ def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=Non
     >>> W.shape, H.shape, W.sum(axis=0).round(12).tolist()
     ((3, 2), (2, 3), [1.0, 1.0])
     """
+    if scheduler is not None and (solver != "hals" or mask is not None):
+        raise InputError(f"solver={solver!r} does not run on a Dask cluster; use solver='hals' "
+                         "(--solver hals)" if mask is None else "missing cells (a mask) do not "
+                         "run on a Dask cluster; fit the table in this process")
     if mask is not None:
         if seeds or W_init is not None:
             raise InputError(f"{'seed topics' if seeds else 'a start W (W_init)'} and missing "
@@ -109,14 +117,17 @@ def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=Non
         if solver == "hals":
             check_factorization_params(V, k, solver, loss, "custom")
             return hals_nmf(V, k, init="custom", max_iter=max_iter, tol=tol,
-                            random_state=random_state, W_init=W_init, H_init=H_init)
+                            random_state=random_state, W_init=W_init, H_init=H_init,
+                            scheduler=scheduler)
         return sklearn_nmf(V, k, solver=solver, loss=loss, init="custom", max_iter=max_iter,
                            tol=tol, random_state=random_state, W_init=W_init, H_init=H_init)
     if seeds:
         return guided_nmf(V, k, seeds, solver=solver, loss=loss, max_iter=max_iter,
-                          tol=tol, random_state=random_state, weight=seed_weight)
+                          tol=tol, random_state=random_state, weight=seed_weight,
+                          scheduler=scheduler)
     if solver == "hals":
         check_factorization_params(V, k, solver, loss, init)
-        return hals_nmf(V, k, init=init, max_iter=max_iter, tol=tol, random_state=random_state)
+        return hals_nmf(V, k, init=init, max_iter=max_iter, tol=tol, random_state=random_state,
+                        scheduler=scheduler)
     return sklearn_nmf(V, k, solver=solver, loss=loss, init=init, max_iter=max_iter,
                        tol=tol, random_state=random_state)

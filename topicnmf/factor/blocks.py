@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..errors import InputError
+
 BLOCK_SIZE = 16384     # documents per block
 
 
@@ -81,6 +83,28 @@ class InMemoryBlocks:
     def memberships(self):
         """The memberships ``H`` (k × n_documents), the blocks side by side."""
         return np.hstack(self.H_blocks)
+
+
+def checked_matrix(V):
+    """``V`` as a float64 CSC matrix; InputError for negative or non-finite values."""
+    try:
+        V = sp.csc_matrix(V, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("V is not numeric; pass a sparse matrix or a 2-D array of numbers") \
+            from None
+    if not np.all(np.isfinite(V.data)):
+        raise InputError("V holds NaN or infinite values; NMF needs finite values")
+    if V.data.size and V.data.min() < 0:
+        raise InputError("V holds negative values; NMF needs non-negative values")
+    return V
+
+
+def scaled_matrix(V, factor, dtype=np.float32):
+    """``factor · V`` of a CSC matrix in ``dtype``, sharing ``V``'s indices: each product is
+    taken in float64 and rounded once, without a float64 copy of ``V``."""
+    data = np.empty(V.data.shape, dtype=dtype)
+    np.multiply(V.data, factor, out=data, casting="unsafe")
+    return sp.csc_matrix((data, V.indices, V.indptr), shape=V.shape)
 
 
 def squared_norm(V_block, H_block, start):

@@ -35,12 +35,12 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import validate
 from ..errors import InputError
 from .nmf import check_factorization_params
-from .blocks import BLOCK_SIZE, InMemoryBlocks, membership_gram, squared_norm
+from .blocks import BLOCK_SIZE, checked_matrix, membership_gram, scaled_matrix, squared_norm
+from .dask_blocks import placement
 from .start import checked_start, start_blocks
 
 INNER = 2              # HALS passes over W's or H's rows per update (inner repetitions)
@@ -251,7 +251,7 @@ def converged(objectives, tol, window=WINDOW) -> bool:
 
 def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None,
              W_init=None, H_init=None, block_size=BLOCK_SIZE, inner=INNER,
-             dtype=np.float32, extrapolate=True, callback=None):
+             dtype=np.float32, extrapolate=True, callback=None, scheduler=None):
     """Factorize ``V ≈ W H`` (Frobenius) by block HALS; see the module docstring.
 
     Parameters
@@ -282,6 +282,9 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
         Called after every sweep as ``callback(n_iter, objective, W)``: ``objective`` is
         ``‖V − W H‖²`` of ``V`` scaled to a mean squared column norm of 1, ``W`` the topics
         of that sweep (columns not normalized; do not modify).
+    scheduler : distributed.Client or str, optional
+        Sweeps on a Dask cluster (:mod:`topicnmf.cluster`), the blocks on its workers
+        (:class:`~topicnmf.factor.dask_blocks.DaskBlocks`): the same factors, to rounding.
 
     Returns
     -------
@@ -302,22 +305,21 @@ def hals_nmf(V, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_state=None
     block_size = validate.integer(block_size, "block_size", 1)
     if np.dtype(dtype) not in DTYPES:
         raise InputError(f"dtype={dtype!r}: use numpy.float32 or numpy.float64")
-    V = _checked_matrix(V)
+    V = checked_matrix(V)
     if init == "custom":
         W_init, H_init = checked_start(W_init, H_init, V.shape, k)
     # Scaled before rounding to float32 (solve_blocks scales again, by about 1), so that V and
     # c·V round alike and give the same topics.
     size = np.sqrt(float(V.data @ V.data) / V.shape[1]) or 1.0
-    data = np.empty(V.data.shape, dtype=dtype)   # products in float64, rounded once, no copy
-    np.multiply(V.data, 1.0 / size, out=data, casting="unsafe")
-    scaled = sp.csc_matrix((data, V.indices, V.indptr), shape=V.shape)   # V's indices shared
-    blocks = InMemoryBlocks(scaled, block_size=block_size, dtype=dtype)
-    del scaled
+    scaled = scaled_matrix(V, 1.0 / size, dtype)
     if init == "custom":
         H_init = H_init / size
-    W, H, n_iter = solve_blocks(blocks, int(k), init=init, max_iter=max_iter, tol=tol,
-                        random_state=random_state, W_init=W_init, H_init=H_init, inner=inner,
-                        extrapolate=extrapolate, callback=callback)
+    with placement(scheduler) as place:       # in memory, or on the workers of a cluster
+        blocks = place(scaled, block_size=block_size, dtype=dtype)
+        del scaled                            # the blocks hold their own copies
+        W, H, n_iter = solve_blocks(blocks, int(k), init=init, max_iter=max_iter, tol=tol,
+                                    random_state=random_state, W_init=W_init, H_init=H_init,
+                                    inner=inner, extrapolate=extrapolate, callback=callback)
     return W, H * size, n_iter
 
 
@@ -384,17 +386,3 @@ def solve_blocks(blocks, k, *, init="nndsvda", max_iter=None, tol=1e-4, random_s
     H = H.astype(np.float64)
     H *= (size / scale * sums)[:, None]
     return W, H, n_iter
-
-
-def _checked_matrix(V):
-    """``V`` as a float64 CSC matrix; InputError for negative or non-finite values."""
-    try:
-        V = sp.csc_matrix(V, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError("V is not numeric; pass a sparse matrix or a 2-D array of numbers") \
-            from None
-    if not np.all(np.isfinite(V.data)):
-        raise InputError("V holds NaN or infinite values; NMF needs finite values")
-    if V.data.size and V.data.min() < 0:
-        raise InputError("V holds negative values; NMF needs non-negative values")
-    return V

@@ -197,7 +197,7 @@ def seeded_init(V, k, columns, random_state=None):
 
 
 def guided_nmf(V, k, seeds, *, solver="hals", loss="frobenius", max_iter=None, tol=1e-4,
-               random_state=None, weight=SEED_WEIGHT):
+               random_state=None, weight=SEED_WEIGHT, scheduler=None):
     """``V ≈ W H`` with seeded topics in columns ``0..len(seeds)-1``: the guided backend of
     :func:`topicnmf.factor.factorize`.
 
@@ -215,6 +215,8 @@ def guided_nmf(V, k, seeds, *, solver="hals", loss="frobenius", max_iter=None, t
         on ``[V | P]`` from the same start).
     weight : float
         Squared norm of each pseudo-document as a fraction of ``n_documents``.
+    scheduler : distributed.Client or str, optional
+        With 'hals': the sweeps on a Dask cluster (:func:`topicnmf.factor.hals.hals_nmf`).
 
     Returns
     -------
@@ -233,7 +235,8 @@ def guided_nmf(V, k, seeds, *, solver="hals", loss="frobenius", max_iter=None, t
     Vaug = sp.hstack([V, sp.csc_matrix(P)], format="csc")
     H = project(Vaug, W, loss=loss, max_iter=50)
     fit = hals_nmf if solver == "hals" else sklearn_nmf
-    solver_args = {} if solver == "hals" else {"solver": solver, "loss": loss}
+    solver_args = {"scheduler": scheduler} if solver == "hals" else {"solver": solver,
+                                                                     "loss": loss}
     W, H, n_iter = fit(Vaug, k, init="custom", max_iter=max_iter, tol=tol,
                        random_state=random_state, W_init=W, H_init=H, **solver_args)
     return W, H[:, :V.shape[1]], n_iter

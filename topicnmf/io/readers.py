@@ -103,6 +103,15 @@ def read_bytes(path) -> bytes:
     return path.read_bytes()
 
 
+def first_line(text: str, limit: int = 160) -> str:
+    """The first non-blank line of a text, shortened to ``limit`` characters."""
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            return line if len(line) <= limit else line[:limit - 1] + "…"
+    return ""
+
+
 # -- folders -------------------------------------------------------------------------------
 
 def iter_folder(root, skipped, *, encoding="utf-8", extensions=FOLDER_EXTENSIONS):

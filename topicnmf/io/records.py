@@ -52,8 +52,10 @@ class Record:
 # -- JSON lines ----------------------------------------------------------------------------
 
 def jsonl_records(lines, *, name, where=None, text_field="text", id_field="id",
-                  required_id=None, meta_fields=None, stream=False):
-    """One Record per non-blank line holding a JSON object (lines numbered from 1).
+                  required_id=None, meta_fields=None, stream=False, first_line=1,
+                  check_fields=True):
+    """One Record per non-blank line holding a JSON object (lines numbered from
+    ``first_line``, 1 for a whole file).
 
     Parameters
     ----------
@@ -73,10 +75,15 @@ def jsonl_records(lines, *, name, where=None, text_field="text", id_field="id",
         unknown column of a CSV file is.
     stream : bool
         Read as ``assign`` reads stdin (see the module's notes).
+    first_line : int
+        Number of the first line (a part of a file: :mod:`topicnmf.io.partitions`).
+    check_fields : bool
+        Whether a metadata field that no record has is an error (the parts of a file leave
+        the check to whoever reads them all).
     """
     meta_fields = meta_fields or {}
-    unseen = {f: option for option, f in meta_fields.items() if f}
-    for line_no, line in enumerate(lines, start=1):
+    unseen = {f: option for option, f in meta_fields.items() if f} if check_fields else {}
+    for line_no, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
         obj, problem = json_record(line)
@@ -147,12 +154,14 @@ def _missing_field(obj, text_field, required_id, stream):
 # -- CSV/TSV -------------------------------------------------------------------------------
 
 def csv_records(lines, *, name, where=None, delimiter=",", text_column="text",
-                id_column=None, required_id=None, meta_columns=None, stream=False):
+                id_column=None, required_id=None, meta_columns=None, stream=False,
+                line_offset=0):
     """One Record per row after the header row; blank rows are left out.
 
     ``id_column`` gives the ids where it exists and is not empty (else ``NAME:LINE``);
     ``required_id`` and the columns of ``meta_columns`` (role → column) must exist if given.
-    ``name``, ``where`` and ``stream`` as in :func:`jsonl_records`.
+    ``name``, ``where`` and ``stream`` as in :func:`jsonl_records`. ``line_offset`` is added
+    to every line number (a part of a file read after its header row).
     """
     where = name if where is None else where
     with large_csv_fields():
@@ -164,10 +173,10 @@ def csv_records(lines, *, name, where=None, delimiter=",", text_column="text",
             header = header or []
             index = _column_index(header, where, {"text": text_column, "id": id_column,
                                                   **(meta_columns or {})}, required_id, stream)
-            yield from _csv_rows(reader, len(header), index, name, stream)
+            yield from _csv_rows(reader, len(header), index, name, stream, line_offset)
         except csv.Error as exc:
-            raise InputError(f"{where} line {reader.line_num}: malformed {name} row ({exc})"
-                             ) from None
+            raise InputError(f"{where} line {reader.line_num + line_offset}: malformed "
+                             f"{name} row ({exc})") from None
 
 
 @contextmanager
@@ -197,7 +206,7 @@ def _column_index(header, where, wanted, required_id, stream):
     return {role: columns[col] for role, col in wanted.items() if col in columns}
 
 
-def _csv_rows(reader, width, index, name, stream):
+def _csv_rows(reader, width, index, name, stream, offset=0):
     row_start = reader.line_num + 1
     while True:
         try:
@@ -210,7 +219,7 @@ def _csv_rows(reader, width, index, name, stream):
             continue
         if row is None:
             return
-        line = reader.line_num if stream else row_start
+        line = (reader.line_num if stream else row_start) + offset
         row_start = reader.line_num + 1
         if not row or (row == [""] and not stream):
             continue
@@ -230,9 +239,10 @@ def _csv_rows(reader, width, index, name, stream):
 
 # -- one text per line ---------------------------------------------------------------------
 
-def line_records(lines, *, name):
-    """One Record per non-blank line, its text stripped; ids are ``NAME:LINE``."""
-    for line_no, line in enumerate(lines, start=1):
+def line_records(lines, *, name, first_line=1):
+    """One Record per non-blank line, its text stripped; ids are ``NAME:LINE`` (lines
+    numbered from ``first_line``)."""
+    for line_no, line in enumerate(lines, start=first_line):
         text = line.strip()
         if text:
             yield Record(line_no, f"{name}:{line_no}", text)

@@ -199,8 +199,12 @@ def check_topic_ids(meta: dict, k: int) -> tuple:
     return topic_ids, next_id
 
 
-def check_arrays(arrays: dict, fields: dict):
-    """The arrays as the model uses them; raises _Invalid for a wrong dtype or shape."""
+def check_arrays(arrays: dict, fields: dict, mapped=frozenset()):
+    """The arrays as the model uses them; raises _Invalid for a wrong dtype or shape.
+
+    The arrays named in ``mapped`` (memory-mapped from files of their own) are checked for
+    dtype and shape only: reading every value would read the whole file at every load.
+    """
     k, n_terms, n_docs = fields["k"], fields["n_terms"], len(fields["ids"])
     expected = {"W": ((n_terms, k), "f"), "H": ((k, n_docs), "f"), "V_data": (None, "f"),
                 "V_indices": (None, "iu"), "V_indptr": ((n_docs + 1,), "iu"),
@@ -219,7 +223,7 @@ def check_arrays(arrays: dict, fields: dict):
             raise Invalid(f"array {name} has dtype {arr.dtype} and {arr.ndim} dimension(s), "
                            f"expected {'float' if kinds == 'f' else 'integer'} numbers")
     for name in ("W", "H", "V_data", "idf"):
-        arr = arrays.get(name)
+        arr = arrays.get(name) if name not in mapped else None
         if arr is not None and not (np.all(np.isfinite(arr)) and np.all(arr >= 0)):
             raise Invalid(f"array {name} is not a finite non-negative float array")
     if tuple(int(n) for n in arrays["V_shape"]) != (n_terms, n_docs):
@@ -228,7 +232,7 @@ def check_arrays(arrays: dict, fields: dict):
     try:
         V = sp.csc_matrix((arrays["V_data"], arrays["V_indices"], arrays["V_indptr"]),
                           shape=(n_terms, n_docs))
-        V.check_format(full_check=True)
+        V.check_format(full_check=not mapped)
     except (ValueError, TypeError, IndexError) as exc:
         raise Invalid(f"arrays V_* are not a valid sparse matrix ({exc})") from None
     mask = arrays["mask"].astype(bool) if "mask" in expected else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..io.corpus import Corpus, Document
+from ..io.readers import first_line  # noqa: F401  (the snippet of a document, kept here)
 
 
 def as_documents(documents) -> list:
@@ -27,12 +28,3 @@ def _as_text(value, index):
     if not isinstance(value, str):
         raise InputError(f"document {index} is a {type(value).__name__}, expected a string")
     return value
-
-
-def first_line(text: str, limit: int = 160) -> str:
-    """The first non-blank line of a text, shortened to ``limit`` characters."""
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if line:
-            return line if len(line) <= limit else line[:limit - 1] + "…"
-    return ""

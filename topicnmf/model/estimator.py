@@ -19,13 +19,14 @@ import scipy.sparse as sp
 from . import persist
 from .saved import read_model
 from .. import validate
+from ..cluster import connected
 from ..errors import InputError
 from ..factor import factorize
+from ..factor.dask_blocks import project_blocks
 from ..factor.projection import project, reconstruction_error, warn_if_degenerate
 from ..factor.seeding import SEED_WEIGHT, check_seed_topics, resolve_seed_terms
 from ..factor.weights import NEAR_DUPLICATES, for_weighted_fit
 from ..io.matrix import ItemMatrix
-from ..text.vectorize import Vectorizer
 from .documents import as_documents, first_line
 from .fitted import FittedTopics
 from .params import Parameters, check_params, make_vectorizer
@@ -154,10 +155,7 @@ class TopicModel(Parameters, FittedTopics):
 
     # get_params / set_params: Parameters (scikit-learn's protocol, so clone() works)
 
-    def _make_vectorizer(self, documents=()) -> Vectorizer:
-        return make_vectorizer(self.get_params(), documents)
-
-    def fit(self, documents, y=None, *, progress=None):
+    def fit(self, documents, y=None, *, progress=None, scheduler=None):
         """Fit topics to documents.
 
         Parameters
@@ -169,13 +167,19 @@ class TopicModel(Parameters, FittedTopics):
         progress : callable, optional
             Wraps the iteration over texts, e.g. ``tqdm`` (called as
             ``progress(iterable, total=n, desc=...)``).
+        scheduler : dask.distributed.Client or str, optional
+            Solve on a Dask cluster (``solver='hals'``; a Client, ``'tcp://HOST:8786'``,
+            ``'default'`` or ``'local'``: :mod:`topicnmf.cluster`): the same topics, to rounding.
 
         Returns
         -------
         self
         """
+        if scheduler is not None and self.solver != "hals":
+            raise InputError(f"solver={self.solver!r} does not run on Dask; use solver='hals'")
         if isinstance(documents, ItemMatrix):
-            return self._fit_items(documents)
+            with connected(scheduler) as client:
+                return self._fit_items(documents, client)
         check_params(self.get_params())
         docs = as_documents(documents)
         if self.n_topics > len(docs):
@@ -183,21 +187,20 @@ class TopicModel(Parameters, FittedTopics):
                              f"({len(docs)}); choose k <= {len(docs)}")
         seed_topics = check_seed_topics(self.seed_topics, self.n_topics) if self.seed_topics else {}
         start = time.perf_counter()
-        vectorizer = self._make_vectorizer(docs)
-        V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
+        vectorizer = make_vectorizer(self.get_params(), docs)
+        with connected(scheduler) as client:        # an unreachable one fails before the work
+            V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
+            self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer), client)
         prep = vectorizer.preprocessor
-        self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer))
-        self.mode_ = "text"
-        self.vectorizer_ = vectorizer
+        self.mode_, self.vectorizer_ = "text", vectorizer
         self.document_ids_ = [d.id for d in docs]
         self.snippets_ = [first_line(prep.clean_text(d.text)) for d in docs]
         self.cleaned_ = dict(prep.cleaned)
-        self.document_meta_ = [dict(d.meta) for d in docs]
-        self.history_ = []
+        self.document_meta_, self.history_ = [dict(d.meta) for d in docs], []
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _fit_items(self, matrix):
+    def _fit_items(self, matrix, client=None):
         """:meth:`fit` on an items × people table: the matrix itself is ``V``."""
         start = time.perf_counter()
         V = sp.csc_matrix(matrix.values)
@@ -207,9 +210,9 @@ class TopicModel(Parameters, FittedTopics):
                              f"{V.shape[0]}, people: {V.shape[1]})")
         mask = None if matrix.mask is None or matrix.mask.all() else matrix.mask
         if mask is None:
-            self._fit_matrix(V, weigh=False)
+            self._fit_matrix(V, scheduler=client, weigh=False)
         else:
-            W, H, n_iter = self.factorize_matrix(V, mask=mask)
+            W, H, n_iter = self.factorize_matrix(V, mask=mask, scheduler=client)
             R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
             self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
             self.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))
@@ -228,7 +231,7 @@ class TopicModel(Parameters, FittedTopics):
         """Fit and return ``H`` of shape (n_topics, n_documents) for the training documents."""
         return self.fit(documents).H_
 
-    def factorize_matrix(self, V, seeds=(), mask=None, *, weigh=True):
+    def factorize_matrix(self, V, seeds=(), mask=None, scheduler=None, *, weigh=True):
         """Topics ``W`` of an already-built matrix with this model's settings.
 
         The factorization step of :meth:`fit`, on its own (:func:`topicnmf.factor.factorize`
@@ -244,6 +247,7 @@ class TopicModel(Parameters, FittedTopics):
             Observed cells (matrix mode with missing cells): weighted HALS with
             ``solver='hals'``, masked multiplicative updates otherwise, run to a tolerance of
             at most 1e-6 (these matrices are small).
+        scheduler : dask.distributed.Client or str, optional (as :meth:`fit`)
         weigh : bool
             Weigh documents by ``near_duplicates`` (without a mask; not items × people).
 
@@ -261,7 +265,7 @@ class TopicModel(Parameters, FittedTopics):
                                  init=self.init, mask=mask, seeds=seeds,
                                  seed_weight=self.seed_weight, max_iter=self.max_iter,
                                  tol=self.tol if mask is None else min(self.tol, 1e-6),
-                                 random_state=self.random_state)
+                                 random_state=self.random_state, scheduler=scheduler)
         return W, H / scale, n_iter
 
     def seed_terms(self) -> list:
@@ -272,13 +276,12 @@ class TopicModel(Parameters, FittedTopics):
         return resolve_seed_terms(check_seed_topics(self.seed_topics, self.n_topics),
                                   self.vectorizer_, warn=False)
 
-    def _fit_matrix(self, V, seeds=(), weigh=True):
-        W, H, n_iter = self.factorize_matrix(V, seeds, weigh=weigh)
+    def _fit_matrix(self, V, seeds=(), scheduler=None, weigh=True):
         # Memberships are recomputed with the final W by the same projection that `transform`
         # uses, so a training document transformed again gets exactly its H_ column (the
-        # solver's are let go first: they are the largest array of the fit).
-        del H
-        H = project(V, W, loss=self.loss)
+        # solver's are let go first, [::2]: they are the largest array of the fit).
+        W, n_iter = self.factorize_matrix(V, seeds, scheduler=scheduler, weigh=weigh)[::2]
+        H = project_blocks(V, W, scheduler, loss=self.loss)
         warn_if_degenerate(H)
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
         self.reconstruction_err_ = reconstruction_error(V, W, H)
@@ -328,13 +331,11 @@ class TopicModel(Parameters, FittedTopics):
         model = cls(**saved.params)
         model.mode_, model.vectorizer_ = saved.mode, saved.vectorizer
         model.W_, model.H_, model.V_ = saved.W, saved.H, saved.V
-        model.topic_labels_ = list(saved.labels)
+        model.topic_labels_, model.history_ = list(saved.labels), list(saved.history)
         model.topic_ids_, model.next_topic_id_ = list(saved.topic_ids), saved.next_topic_id
         model.n_iter_, model.reconstruction_err_ = saved.n_iter, saved.reconstruction_err
-        model.fit_seconds_ = saved.fit_seconds
         model.document_ids_, model.snippets_ = saved.ids, saved.snippets
-        model.document_meta_ = saved.doc_meta
-        model.history_ = list(saved.history)
+        model.fit_seconds_, model.document_meta_ = saved.fit_seconds, saved.doc_meta
         if saved.mode == "matrix":
             model.items_, model.mask_ = list(saved.items), saved.mask
         return model

@@ -185,7 +185,7 @@ class FittedTopics:
         mask = getattr(self, "mask_", None)
         if mask is not None:
             return np.asarray(mask[t], dtype=bool)
-        return _nonzero_in(self.cached("V rows", (self.V_,), _by_rows), t)
+        return _documents_with(self.V_, t)
 
     def contributions(self, H=None) -> np.ndarray:
         """Each topic's part of each document, ``‖W[:, z]‖ · H[z, j]``, shape (k, n_documents)
@@ -355,10 +355,16 @@ def _gram(W):
     return G
 
 
-def _by_rows(V):
-    from scipy.sparse import csr_matrix      # only a term query needs V by rows
-
-    return csr_matrix(V)
+def _documents_with(V, t) -> np.ndarray:
+    """Bool mask of the columns of ``V`` (CSC, or any sparse format) with a non-zero in row
+    ``t``: one pass over V's stored entries, without a copy of V by rows (a model of a million
+    documents holds tens of millions)."""
+    if V.format != "csc":
+        return _nonzero_in(V.tocsr(), t)
+    out = np.zeros(V.shape[1], dtype=bool)
+    hits = np.flatnonzero((V.indices == t) & (V.data != 0))
+    out[np.searchsorted(V.indptr, hits, side="right") - 1] = True
+    return out
 
 
 def _nonzero_in(X, i) -> np.ndarray:

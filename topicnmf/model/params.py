@@ -4,6 +4,7 @@ the checks of the numeric settings, and the vectorizer the text settings describ
 from __future__ import annotations
 
 import inspect
+import warnings
 
 from .. import validate
 from ..errors import InputError
@@ -80,3 +81,16 @@ def make_vectorizer(params, documents=()) -> Vectorizer:
     return Vectorizer(prep, min_df=params["min_df"], max_df=params["max_df"],
                       max_features=params["max_features"], sublinear_tf=params["sublinear_tf"],
                       use_idf=params["use_idf"])
+
+
+def without_near_duplicates(params: dict, placement: str) -> dict:
+    """``params`` for a fit that cannot weigh near-duplicate documents: ``near_duplicates``
+    set to None, with a warning when it was set (the exact search compares every document
+    with every other, so it needs them all in one process's memory)."""
+    if params.get("near_duplicates") is None:
+        return params
+    warnings.warn(f"near-duplicate documents are not weighed {placement} (their search "
+                  "needs every document in memory): fitted with near_duplicates=None",
+                  stacklevel=3)
+    return {**params, "near_duplicates": None}
+

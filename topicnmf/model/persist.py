@@ -8,6 +8,12 @@ the arrays): while ``arrays.npz`` is being replaced the previous one is kept as
 ``.arrays.npz.prev``, so a save interrupted between the two renames still loads as the previous
 model. ``.topicnmf.lock`` serializes saves and read-modify-write updates (``label``).
 
+The arrays of a large model (``H`` larger than ``MAPPED_BYTES``, about 170,000 documents at
+k = 50: ``H`` and the arrays of ``V``) are written as ``NAME.SAVE_ID.npy`` files of their own,
+which loading maps into memory (format version 2, :mod:`topicnmf.model.saved`); their names
+change with every save, so the ``model.json`` being replaced keeps naming complete files until
+the new one is in place, and the files of earlier saves are removed after it.
+
 Reading is :mod:`topicnmf.model.saved`.
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,9 +32,13 @@ import numpy as np
 from ..errors import InputError
 from ..io.files import (TEMP_SUFFIX, check_output_file, check_writable_folder, exclusive_lock,
                         naming, temp_file_for, write_atomic)
-from .saved import (ARRAYS_NPZ, FORMAT_NAME, FORMAT_VERSION, LOCK_NAME, MODEL_JSON, NPZ_ERRORS,
-                    PREVIOUS_NPZ, SAVE_ID, array_save_id, read_model_meta)
+from .saved import (ARRAYS_NPZ, FORMAT_NAME, FORMAT_VERSION, LOCK_NAME, MAPPED_VERSION,
+                    MODEL_JSON, NPZ_ERRORS, PREVIOUS_NPZ, SAVE_ID, array_save_id,
+                    read_model_meta)
 
+MAPPED_BYTES = 64 * 2**20                      # an H larger than this: large arrays in files
+MAPPED_ARRAYS = ("H", "V_data", "V_indices", "V_indptr")
+_MAPPED_FILE = re.compile(r"^(H|V_data|V_indices|V_indptr)\.[0-9a-f]{16}\.npy$")
 
 
 def save_model(model, path) -> Path:
@@ -81,8 +92,8 @@ def check_model_destination(path) -> Path:
 def _own_hidden_file(name) -> bool:
     """Files topicnmf keeps in a model folder besides model.json and arrays.npz."""
     temp = name.endswith(TEMP_SUFFIX) and name.startswith((f".{MODEL_JSON}.",
-                                                            f".{ARRAYS_NPZ}."))
-    return temp or name in (LOCK_NAME, PREVIOUS_NPZ)
+                                                            f".{ARRAYS_NPZ}.", ".H.", ".V_"))
+    return temp or name in (LOCK_NAME, PREVIOUS_NPZ) or bool(_MAPPED_FILE.match(name))
 
 
 def _is_model_json(path) -> bool:
@@ -130,6 +141,10 @@ def model_contents(model) -> tuple:
             arrays["mask"] = np.asarray(model.mask_, dtype=np.uint8)
     meta[SAVE_ID] = _digest(arrays)
     arrays[SAVE_ID] = np.asarray(meta[SAVE_ID])
+    if arrays["H"].nbytes > MAPPED_BYTES:
+        meta["format_version"] = MAPPED_VERSION
+        meta["array_files"] = {name: f"{name}.{meta[SAVE_ID][:16]}.npy"
+                               for name in MAPPED_ARRAYS}
     return meta, arrays
 
 
@@ -145,6 +160,9 @@ def _digest(arrays) -> str:
 def _write_model(path: Path, meta: dict, arrays: dict) -> None:
     """Replace the model files in ``path`` (the caller holds the lock)."""
     npz, previous = path / ARRAYS_NPZ, path / PREVIOUS_NPZ
+    files = meta.get("array_files", {})
+    for name, file in files.items():
+        _write_npy(path / file, arrays.pop(name))
     replaced = False
     if _stored_save_id(npz) != meta[SAVE_ID]:       # e.g. a new label: the arrays stay
         tmp = temp_file_for(npz)
@@ -169,6 +187,25 @@ def _write_model(path: Path, meta: dict, arrays: dict) -> None:
         raise
     if previous.exists():
         previous.unlink()
+    for name in os.listdir(path):               # mapped arrays of earlier saves
+        if _MAPPED_FILE.match(name) and name not in files.values():
+            (path / name).unlink()
+
+
+def _write_npy(target: Path, array) -> None:
+    """An array's ``.npy`` file (named after the save: an existing one holds it already)."""
+    if target.exists():
+        return
+    tmp = temp_file_for(target)
+    try:
+        with naming(target), open(tmp, "wb") as f:
+            np.lib.format.write_array(f, np.asarray(array), allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _keep_previous(npz: Path, previous: Path) -> None:

@@ -5,6 +5,12 @@ checks the format name and version, the type of every field of ``model.json`` an
 dtype and shape (:mod:`topicnmf.model.check`), and reads arrays with ``allow_pickle=False``;
 while a save is under way the previous ``arrays.npz`` (``.arrays.npz.prev``) still answers.
 Writing is :mod:`topicnmf.model.persist`.
+
+Format version 1 holds every array in ``arrays.npz``. Version 2 (models of large corpora)
+keeps the large ones (``H`` and the arrays of ``V``) in ``.npy`` files of their own, named in
+``model.json`` under ``array_files``, which are memory-mapped read-only: a query reads the
+pages it needs instead of the whole array. Their dtype and shape are checked on loading;
+their values were checked when they were written.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from ..errors import InputError, ModelFormatError
 from .check import Invalid, check_arrays, check_label, check_meta, check_strings
 
 FORMAT_NAME = "topicnmf-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1          # every array in arrays.npz
+MAPPED_VERSION = 2          # the large arrays in files of their own (model.json "array_files")
 MODEL_JSON = "model.json"
 ARRAYS_NPZ = "arrays.npz"
 LOCK_NAME = ".topicnmf.lock"
@@ -72,7 +79,8 @@ def read_model(path) -> SavedModel:
             return read_model(_unzip_model(path, Path(tmp)))
     meta = _read_meta(_model_folder(path))
     arrays = _read_arrays(path, meta.get(SAVE_ID))
-    return _saved_model(meta, arrays, path)
+    mapped = _read_mapped(path, meta)
+    return _saved_model(meta, {**arrays, **mapped}, path, set(mapped))
 
 
 def read_labels(path) -> tuple:
@@ -150,10 +158,31 @@ def _read_meta(path: Path) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelFormatError(f"{path / MODEL_JSON}: not a topicnmf model file")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in (FORMAT_VERSION, MAPPED_VERSION):
         raise ModelFormatError(f"{path}: model format version {version} is not supported by "
-                               f"this topicnmf (reads version {FORMAT_VERSION}); refit the model")
+                               f"this topicnmf (reads versions {FORMAT_VERSION} and "
+                               f"{MAPPED_VERSION}); refit the model")
     return meta
+
+
+def _read_mapped(path: Path, meta: dict) -> dict:
+    """The arrays kept in files of their own (format version 2), memory-mapped read-only."""
+    files = meta.get("array_files") or {}
+    if not isinstance(files, dict) or not all(
+            isinstance(name, str) and isinstance(file, str) and Path(file).name == file
+            for name, file in files.items()):
+        raise ModelFormatError(f"{path / MODEL_JSON}: damaged (array_files); refit the model")
+    arrays = {}
+    for name, file in files.items():
+        try:
+            arrays[name] = np.load(path / file, mmap_mode="r", allow_pickle=False)
+        except FileNotFoundError:
+            raise ModelFormatError(f"{path}: {file} is missing; copy the whole model folder "
+                                   "again or refit") from None
+        except NPZ_ERRORS as exc:
+            raise ModelFormatError(f"{path / file}: damaged ({exc.__class__.__name__}); "
+                                   "refit the model") from None
+    return arrays
 
 
 def _read_arrays(path: Path, save_id) -> dict:
@@ -189,12 +218,12 @@ def _read_npz(file: Path) -> dict:
                                "refit the model") from None
 
 
-def _saved_model(meta: dict, arrays: dict, path: Path) -> SavedModel:
+def _saved_model(meta: dict, arrays: dict, path: Path, mapped=frozenset()) -> SavedModel:
     from ..text.vectorize import Vectorizer
 
     try:
         fields = check_meta(meta)
-        W, H, V, mask = check_arrays(arrays, fields)
+        W, H, V, mask = check_arrays(arrays, fields, mapped)
         k = fields["k"]
         if fields["params"]["n_topics"] != k:
             raise Invalid(f"params.n_topics differs from n_topics ({k})")

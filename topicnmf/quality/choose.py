@@ -10,7 +10,8 @@ Stability refits the topics on resampled documents (Greene, O'Callaghan & Cunnin
 each run factorizes a random ``sample_fraction`` of the columns of the model's own matrix ``V``
 (the vocabulary and idf stay those of the whole corpus) with the model's own settings and
 seed, and the run's topics are matched to the reference topics. The fits are independent
-tasks (:mod:`topicnmf.quality.runner`) that run in ``jobs`` processes; every task is fully
+tasks (:mod:`topicnmf.quality.runner`) that run in ``jobs`` processes or on a Dask cluster
+(``scheduler``); every task is fully
 determined by its k and run number, so the results do not depend on ``jobs`` or on the order
 tasks finish in, and ``choose_k`` can keep finished tasks in a journal (:class:`FitJournal`)
 to resume an interrupted scan.
@@ -21,8 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .. import validate
+from ..cluster import connected
 from ..errors import InputError
 from .measures import (DIVERSITY_TOP, diversity_top_terms, npmi_coherence, top_term_indices,
                        topic_uniqueness)
@@ -94,10 +97,13 @@ class KChoice:
     reused: int = 0
 
 
-def _check_common(top, runs, sample_fraction, jobs, random_state):
+def _check_common(top, runs, sample_fraction, jobs, random_state, scheduler=None):
     validate.integer(top, "top", 2, MAX_TOP)
     for name, value, low in (("runs", runs, 0), ("jobs", jobs, 1)):
         validate.integer(value, name, low)
+    if scheduler is not None and jobs != 1:
+        raise InputError(f"jobs={jobs} and a scheduler: the cluster's workers run the fits; "
+                         "leave jobs at 1")
     validate.real(sample_fraction, "sample_fraction", 0, 1, low_open=True)
     validate.seed(random_state)
 
@@ -111,7 +117,7 @@ def _relative(error, V):
 
 
 def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_state=0,
-             jobs=1, progress=None):
+             jobs=1, progress=None, scheduler=None):
     """Score a fitted model's topics on its training documents.
 
     Parameters
@@ -130,6 +136,9 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
         Processes for the runs; the results do not depend on it.
     progress : callable, optional
         Wraps the iteration over finished runs, e.g. ``tqdm``.
+    scheduler : dask.distributed.Client or str, optional
+        Run the refits as tasks on a Dask cluster (a Client, ``'tcp://HOST:8786'``,
+        ``'default'`` or ``'local'``: :mod:`topicnmf.cluster`); the results are the same.
 
     Returns
     -------
@@ -146,7 +155,7 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
     [1.0, 1.0]
     """
     model.check_fitted()
-    _check_common(top, runs, sample_fraction, jobs, random_state)
+    _check_common(top, runs, sample_fraction, jobs, random_state, scheduler)
     V = model.V_.tocsc()
     t = min(top, V.shape[0])
     if t < 2:
@@ -160,7 +169,8 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
         setup = FitSetup(V, model.get_params(), model.seed_terms(), getattr(model, "mask_", None),
                        t, resample_columns(V.shape[1], runs, sample_fraction, random_state))
         keys = [(model.n_topics, r) for r in range(runs)]
-        done = run_fits(setup, keys, jobs, progress, "stability runs")
+        with connected(scheduler) as client:
+            done = run_fits(setup, keys, jobs, progress, "stability runs", client=client)
         stability = topic_stability(reference, [done[key][0] for key in keys])
     sizes, labels = model.topic_sizes(), model.labels()
     topics = [TopicQuality(topic, labels[z], int(sizes[z]), float(coherence[z]),
@@ -216,7 +226,7 @@ def _check_k_bounds(text, high, count):
 
 def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
              sample_fraction=SAMPLE_FRACTION, random_state=0, jobs=1, progress=None,
-             journal=None):
+             journal=None, scheduler=None):
     """Fit every k on one corpus, score each and recommend one.
 
     The corpus is vectorized once with the estimator's settings; for each k the topics are
@@ -227,13 +237,15 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
 
     Parameters
     ----------
-    documents : Corpus, iterable of Document, or iterable of str
+    documents : Corpus, iterable of Document, iterable of str, or sparse matrix
+        The corpus, or its ``V`` already vectorized (terms × documents, e.g. from an
+        out-of-core fit's work folder: :func:`topicnmf.model.outofcore.work_matrix`).
     ks : iterable of int or str
         Candidate numbers of topics, or a range like ``"5:60:5"`` (:func:`parse_k_range`).
     estimator : TopicModel, optional
         Settings for the vectorizer and the solver (``n_topics`` is ignored); by default
         ``TopicModel(random_state=random_state)``.
-    top, runs, sample_fraction, random_state, jobs, progress
+    top, runs, sample_fraction, random_state, jobs, progress, scheduler
         As for :func:`evaluate`; ``random_state`` seeds the resampling. ``runs`` must be
         at least 1: the rule reads the resamples.
     journal : str or Path, optional
@@ -260,7 +272,7 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     from ..model.params import check_params, make_vectorizer
 
     ks = parse_k_range(ks) if isinstance(ks, str) else sorted(set(ks))
-    _check_common(top, runs, sample_fraction, jobs, random_state)
+    _check_common(top, runs, sample_fraction, jobs, random_state, scheduler)
     if runs < 1:
         raise InputError("runs=0: choosing k needs stability runs; pass runs >= 1")
     if not ks or not all(validate.is_integer(k) and k >= 1 for k in ks):
@@ -270,25 +282,30 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
     if estimator.seed_topics:
         raise InputError("choose_k does not take seed topics; choose k without them, then "
                          "fit with the seed topics")
-    docs = as_documents(documents)
-    vectorizer = make_vectorizer(estimator.get_params(), docs)
-    V = vectorizer.fit_transform([d.text for d in docs]).tocsc()
-    limit = min(V.shape)
-    if ks[-1] > limit:
-        raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "
-                         f"{V.shape[0]} terms allow; keep k <= {limit}")
-    t = min(top, V.shape[0])
-    setup = FitSetup(V, estimator.get_params(), [], None, t,
-                   resample_columns(V.shape[1], runs, sample_fraction, random_state))
-    # Largest k first: the longest tasks start early, which balances the processes.
-    keys = [(k, r) for k in reversed(ks) for r in range(-1, runs)]
-    log = FitJournal(journal, setup, random_state, sample_fraction) if journal else None
-    try:
-        reused = len(log.finished(keys)) if log is not None else 0
-        done = run_fits(setup, keys, jobs, progress, "fits", log)
-    finally:
-        if log is not None:
-            log.close()
+    with connected(scheduler) as client:     # an unreachable one fails before the work
+        if sp.issparse(documents):
+            V = sp.csc_matrix(documents, dtype=np.float64)
+        else:
+            docs = as_documents(documents)
+            vectorizer = make_vectorizer(estimator.get_params(), docs)
+            V = vectorizer.fit_transform([d.text for d in docs])
+            V = V.tocsc()
+        limit = min(V.shape)
+        if ks[-1] > limit:
+            raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "
+                             f"{V.shape[0]} terms allow; keep k <= {limit}")
+        t = min(top, V.shape[0])
+        setup = FitSetup(V, estimator.get_params(), [], None, t,
+                         resample_columns(V.shape[1], runs, sample_fraction, random_state))
+        # Largest k first: the longest tasks start early, which balances the processes.
+        keys = [(k, r) for k in reversed(ks) for r in range(-1, runs)]
+        log = FitJournal(journal, setup, random_state, sample_fraction) if journal else None
+        try:
+            reused = len(log.finished(keys)) if log is not None else 0
+            done = run_fits(setup, keys, jobs, progress, "fits", log, client)
+        finally:
+            if log is not None:
+                log.close()
     scores = []
     for k in ks:
         reference, full = done[(k, -1)]

@@ -5,8 +5,9 @@ A task is one (k, run) pair: run -1 fits all documents with k topics and scores 
 of the documents for stability. Every task also returns each of its documents' dominant
 topic (``labels``), which ``choose_k`` compares between the full fit and the resamples. A task is fully determined by its key and the
 :class:`FitSetup`, so the results do not depend on how many processes run them
-(:func:`topicnmf.parallel.run_in_processes`) or on the order they finish in, and a
-:class:`FitJournal` can keep finished tasks to resume an interrupted scan.
+(:func:`topicnmf.parallel.run_in_processes`), on the Dask cluster that runs them
+(:func:`topicnmf.cluster.run_tasks`) or on the order they finish in, and a :class:`FitJournal`
+can keep finished tasks to resume an interrupted scan.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..cluster import run_tasks
 from ..errors import InputError
 from ..factor.projection import project
 from ..io.journal import Journal, fingerprint
@@ -99,8 +101,14 @@ def _task(key):
     return key, _fit(_SETUP, *key)
 
 
-def run_fits(setup, keys, jobs, progress, desc, journal=None):
-    """``{(k, run): (top_terms, scores)}`` of every task; in ``jobs`` processes when jobs > 1.
+def _cluster_task(key, setup):
+    """A task on a Dask worker: pure, the setup is an argument."""
+    return key, _fit(setup, *key)
+
+
+def run_fits(setup, keys, jobs, progress, desc, journal=None, client=None):
+    """``{(k, run): (top_terms, scores)}`` of every task; in ``jobs`` processes when jobs > 1,
+    as tasks on the Dask ``client``'s cluster when one is given.
 
     Tasks are handed out in the order of ``keys`` and collected as they finish. With a
     :class:`FitJournal`, tasks it holds are not run again and every finished task is added
@@ -110,8 +118,12 @@ def run_fits(setup, keys, jobs, progress, desc, journal=None):
     """
     results = journal.finished(keys) if journal is not None else {}
     todo = [key for key in keys if key not in results]
-    done = run_in_processes(_task, todo, jobs=jobs, initializer=_keep_setup,
-                            initargs=(setup,), cleanup=_forget_setup, ordered=False)
+    if client is not None:
+        done = run_tasks(_cluster_task, todo, client, shared=setup, ordered=False,
+                         name="topicnmf-fit")
+    else:
+        done = run_in_processes(_task, todo, jobs=jobs, initializer=_keep_setup,
+                                initargs=(setup,), cleanup=_forget_setup, ordered=False)
     with closing(done):
         for key, result in (progress(done, total=len(todo), desc=desc) if progress else done):
             results[key] = result

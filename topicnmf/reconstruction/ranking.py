@@ -9,9 +9,14 @@ from ..errors import InputError
 
 
 def as_array(x, name, ndim, length=None, nonneg=False):
-    """Validated float64 copy of a factor (ndim=2) or query vector (ndim=1, raveled)."""
+    """Validated float64 copy of a factor (ndim=2) or query vector (ndim=1, raveled); a
+    read-only float64 array (e.g. memory-mapped from a saved model) is used as it is, since
+    nobody can change it."""
     try:
-        x = np.array(x.toarray() if sp.issparse(x) else x, dtype=np.float64)
+        if isinstance(x, np.ndarray) and x.dtype == np.float64 and not x.flags.writeable:
+            x = np.asarray(x)
+        else:
+            x = np.array(x.toarray() if sp.issparse(x) else x, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError(f"{name} is not numeric; pass an array of numbers") from None
     x = x.ravel() if ndim == 1 else x
@@ -53,6 +58,12 @@ def data_matrix(V, shape=None):
 
 def squared_column_norms(V) -> np.ndarray:
     """``‖v_j‖²`` of every column of a sparse or dense ``V``, shape (n_columns,)."""
+    if sp.issparse(V) and V.format == "csc":        # without a copy of V
+        squares = np.zeros(V.nnz + 1)              # one 0 past the end: the empty last columns
+        np.square(V.data, out=squares[:-1], dtype=np.float64)
+        sums = np.add.reduceat(squares, V.indptr[:-1])
+        sums[np.diff(V.indptr) == 0] = 0.0
+        return sums
     if sp.issparse(V):
         return np.asarray(V.multiply(V).sum(axis=0)).ravel()
     return np.einsum("tj,tj->j", V, V)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from functools import cached_property
-from typing import NamedTuple
 
 import numpy as np
 
@@ -38,30 +37,50 @@ def _unit(E, sq_norms):
     return E * inv
 
 
-class _Embedding(NamedTuple):
-    gram: np.ndarray     # k × k, = L Lᵀ
-    L: np.ndarray
-    Z: np.ndarray        # k × n: Z[:, i]·Z[:, j] = inner product of reconstructed vectors
-    unit: np.ndarray     # Z with unit (or zero) columns
-    sq: np.ndarray       # squared norms xᵀ·gram·x: sums of non-negative terms, 0 iff empty
+class _Embedding:
+    """Inner products of the columns of ``X`` (k × n) under ``gram``: ``xᵢᵀ·gram·xⱼ`` is the
+    inner product of two reconstructed vectors. Cosines with one query cost one pass over
+    ``X`` (``Xᵀ·(gram·q)``, scaled by the inverse norms); the embedding ``Z = Lᵀ X``
+    (``gram = L Lᵀ``) is built only when asked for."""
 
-    @classmethod
-    def build(cls, gram, X):
-        sq = np.einsum("kn,kn->n", gram @ X, X)
-        L = _gram_sqrt(gram)
-        Z = L.T @ X
-        unit = _unit(Z, sq)
+    CHUNK = 65536          # columns at a time when computing the squared norms
+
+    def __init__(self, gram, X):
+        self.gram, self.X = gram, X
+        n = X.shape[1]
+        # squared norms xᵀ·gram·x: sums of non-negative terms, 0 iff empty
+        self.sq = np.concatenate([np.einsum("kn,kn->n", gram @ X[:, a:a + self.CHUNK],
+                                            X[:, a:a + self.CHUNK])
+                                  for a in range(0, n, self.CHUNK)]) if n else np.zeros(0)
+        self.inverse = np.divide(1.0, np.sqrt(self.sq), out=np.zeros_like(self.sq),
+                                 where=self.sq > 0)
+
+    @cached_property
+    def L(self):
+        return _gram_sqrt(self.gram)
+
+    @cached_property
+    def Z(self):           # k × n: Z[:, i]·Z[:, j] = inner product of reconstructed vectors
+        Z = self.L.T @ self.X
         Z.setflags(write=False)
+        return Z
+
+    @cached_property
+    def unit(self):        # Z with unit (or zero) columns
+        unit = _unit(self.Z, self.sq)
         unit.setflags(write=False)
-        return cls(gram, L, Z, unit, sq)
+        return unit
 
     def cosines(self, query, what):
         """Cosines of every column with column ``query`` or with k-vector ``query``."""
         if is_index(query):
-            return self.unit.T @ self.unit[:, check_index(query, self.Z.shape[1], what)]
-        x = as_array(query, f"{what} memberships", 1, self.L.shape[0], nonneg=True)
-        q = _unit((self.L.T @ x)[:, None], np.atleast_1d(x @ self.gram @ x))[:, 0]
-        return self.unit.T @ q
+            j = check_index(query, self.X.shape[1], what)
+            x, inverse = self.X[:, j], self.inverse[j]
+        else:
+            x = as_array(query, f"{what} memberships", 1, self.gram.shape[0], nonneg=True)
+            sq = float(x @ self.gram @ x)
+            inverse = 1.0 / np.sqrt(sq) if sq > 0 else 0.0
+        return (self.X.T @ (self.gram @ x)) * self.inverse * inverse
 
 
 class Reconstruction:
@@ -75,7 +94,8 @@ class Reconstruction:
     gram : array_like of shape (k, k), optional
         ``WᵀW`` if the caller has it already (a fitted model's ``gram_``).
 
-    Both are copied. ``G``, ``F`` and the embeddings are computed on first use and cached.
+    Both are copied (a read-only float64 array, e.g. memory-mapped from a saved model, is
+    used as it is). ``G``, ``F`` and the embeddings are computed on first use and cached.
     """
 
     def __init__(self, W, H, gram=None):
@@ -102,11 +122,11 @@ class Reconstruction:
 
     @cached_property
     def _docs(self):         # the document embedding from G, O(n_documents·k²)
-        return _Embedding.build(self.gram, self.H)
+        return _Embedding(self.gram, self.H)
 
     @cached_property
     def _terms(self):        # F = H Hᵀ and the term embedding, O(n_terms·k² + n_documents·k²)
-        return _Embedding.build(self.H @ self.H.T, self.W.T)
+        return _Embedding(self.H @ self.H.T, self.W.T)
 
     def with_memberships(self, H):
         """The reconstruction of the same ``W`` with other memberships, e.g. of new documents.

@@ -29,41 +29,40 @@ also preferred 0.2 to 0.4 at k = 50 (issue 14: correlation 0.62 against 0.58, tf
 
 
 class LexicalIndex:
-    """Columns of ``V`` normalized once, for repeated plain-cosine queries.
+    """Columns of ``V`` and their inverse norms, for repeated plain-cosine queries.
 
     Parameters
     ----------
     V : sparse matrix (any format) or ndarray of shape (n_terms, n_documents)
+
+    A CSC ``V`` (a model's) is not copied: its arrays are read as the documents × terms rows
+    of ``Vᵀ``, and a cosine is ``(Vᵀ q)_j / ‖v_j‖`` for a unit query ``q``.
     """
 
     def __init__(self, V):
         V = data_matrix(V)
         self.shape = V.shape
-        sparse = sp.issparse(V)
         norms = np.sqrt(squared_column_norms(V))
-        inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-        if sparse and V.format == "csc" and V.has_sorted_indices:
-            # documents × terms with unit rows, sharing V's indices and pointers: only the
-            # scaled values are a copy (a model's V is CSC, so queries keep one V, not two)
-            scale = np.repeat(inv, np.diff(V.indptr))
-            self._docs = sp.csr_matrix((V.data * scale, V.indices, V.indptr),
-                                       shape=V.shape[::-1], copy=False)
-        elif sparse:
-            self._docs = sp.csr_matrix((V @ sp.diags(inv)).T)
-            self._docs.sort_indices()
+        self._inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        if sp.issparse(V) and V.format == "csc":
+            self._docs = sp.csr_matrix((V.data, V.indices, V.indptr), shape=V.shape[::-1],
+                                       copy=False)
+        elif sp.issparse(V):
+            self._docs = sp.csr_matrix(V.T)
         else:
-            self._docs = np.ascontiguousarray((V * inv).T)
+            self._docs = np.ascontiguousarray(V.T)
 
     def similarity(self, query):
         """Cosines, shape (n_documents,), with document ``j`` or a term vector (n_terms,)."""
         if is_index(query):
-            q = self._docs[check_index(query, self.shape[1], "document")]
-            q = q.toarray().ravel() if sp.issparse(q) else q
+            j = check_index(query, self.shape[1], "document")
+            q = self._docs[j]
+            q = (q.toarray().ravel() if sp.issparse(q) else q) * self._inverse[j]
         else:
             q = as_array(query, "query term vector", 1, self.shape[0])
             norm = np.linalg.norm(q)
             q = q / norm if norm > 0 else q
-        return np.asarray(self._docs @ q).ravel()
+        return np.asarray(self._docs @ q).ravel() * self._inverse
 
 
 def lexical_similarity(V, query):

@@ -4,8 +4,9 @@ Work is cut into batches (``batch_size`` loose files, or ``batch_size`` rows of 
 workers tag independently; results are committed to the journal (:mod:`topicnmf.tagging.state`) in
 order, and the outputs are written at the end from the journal alone, ordered by input (path
 order, then row order), never by completion order. So a rerun after a crash resumes, a rerun
-after adding files tags only the new or changed ones, and ``jobs=N`` gives the same bytes as
-``jobs=1``. Source files are only read.
+after adding files tags only the new or changed ones, and ``jobs=N`` or a Dask cluster
+(``scheduler``: the batches are tasks, loose files read by the workers) give the same bytes
+as ``jobs=1``. Source files are only read.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import os
 from dataclasses import dataclass
 
 from ..io.corpus import load_corpus
-from ..io.readers import read_file_document
+from ..io.readers import FOLDER_EXTENSIONS, read_file_document, suffix
 from ..errors import InputError, TopicNMFError
 from ..io.export import csv_text
 from ..io.files import check_output_folder, write_all
 from .tagger import DOC_TOPIC_COLUMNS, Tagger, TagSettings, topic_term_rows
 from ..io.journal import file_sha256, fingerprint
+from ..cluster import connected, run_tasks
 from ..parallel import run_in_processes
 from .state import STATE_NAME, entry, list_inputs, lookup, open_journal
 
@@ -41,7 +43,7 @@ class TagSummary:
 
 def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_error=None,
         top_terms=None, batch_size=BATCH_SIZE, text_column="text", id_column=None,
-        encoding="utf-8", progress=None) -> TagSummary:
+        encoding="utf-8", progress=None, scheduler=None) -> TagSummary:
     """Tag every document below ``paths`` and write the results to ``outdir``.
 
     Parameters
@@ -67,6 +69,10 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         How to read tables and files.
     progress : callable, optional
         Wraps an iterable of documents, e.g. ``tqdm``.
+    scheduler : dask.distributed.Client or str, optional
+        Tag the batches as tasks on a Dask cluster (a Client, ``'tcp://HOST:8786'``,
+        ``'default'`` or ``'local'``: :mod:`topicnmf.cluster`); the workers read loose files
+        by their absolute paths (a file system they share). The outputs are the same.
 
     Returns
     -------
@@ -94,6 +100,9 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
         top_terms=top_terms).items() if v is not None})
     if not isinstance(jobs, int) or jobs < 1 or not isinstance(batch_size, int) or batch_size < 1:
         raise InputError(f"jobs={jobs}, batch_size={batch_size}: both must be integers >= 1")
+    if scheduler is not None and jobs != 1:
+        raise InputError(f"jobs={jobs} and a scheduler: the cluster's workers tag the "
+                         "batches; leave jobs at 1")
     outdir = check_output_folder(outdir, own_files=OUTPUTS, marker=STATE_NAME)
     unreadable = []                                # subfolders that cannot be listed
     inputs = list_inputs(paths, unreadable)
@@ -108,11 +117,13 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
                         tagger.rows.labels, settings.__dict__, reading)
     journal = open_journal(outdir, stamp)
     try:
-        work, pending = _plan(inputs, journal, batch_size, reading)
-        results = _run(tagger, work, jobs, reading)
-        loop = progress(_each_doc(results, journal), total=pending, desc="tagging") \
-            if progress else _each_doc(results, journal)
-        summary = _write_outputs(inputs, journal, model, outdir, sum(loop), unreadable)
+        with connected(scheduler) as client:
+            work, pending = _plan(inputs, journal, batch_size, reading)
+            results = _run(tagger, work, jobs, reading, client)
+            loop = progress(_each_doc(results, journal), total=pending, desc="tagging") \
+                if progress else _each_doc(results, journal)
+            tagged = sum(loop)
+        summary = _write_outputs(inputs, journal, model, outdir, tagged, unreadable)
     finally:
         journal.close(keep_keys={i.key for i in inputs})
     return summary
@@ -181,8 +192,11 @@ def _forget_tagger():
     _keep_tagger(None)                   # the model is not kept after tag() returns
 
 
-def _run(tagger, work, jobs, reading):
-    """Results of the work items, in order; in ``jobs`` processes when jobs > 1."""
+def _run(tagger, work, jobs, reading, client=None):
+    """Results of the work items, in order; in ``jobs`` processes when jobs > 1, as tasks on
+    the Dask ``client``'s cluster when one is given."""
+    if client is not None:
+        return run_tasks(_cluster_do, work, client, shared=(tagger, reading), name="topicnmf-tag")
     return run_in_processes(_Do(reading), work, jobs=jobs, initializer=_keep_tagger,
                             initargs=(tagger,), cleanup=_forget_tagger)
 
@@ -192,38 +206,52 @@ class _Do:
         self.reading = reading
 
     def __call__(self, item):
-        return _do(item, self.reading)
+        return _do(item, self.reading, _TAGGER)
 
 
-def _do(item, reading):
+def _cluster_do(item, shared):
+    """A task on a Dask worker: pure, the tagger and the reading settings are an argument."""
+    tagger, reading = shared
+    return _do(item, reading, tagger)
+
+
+def _do(item, reading, tagger):
     """Tag one work item; returns its journal entries (``{"unchanged": True, ...}`` for a
-    touched file whose content hash is the one already journaled)."""
+    touched file whose content hash is the one already journaled). Files are opened by their
+    absolute path (the journal key: a worker may run elsewhere) and named as given."""
     kind, payload = item
     if kind == "chunk":
         inp, sha, c, n, size, part, errors = payload
-        records = _TAGGER.output_lines([i for i, _ in part], [t for _, t in part]) if part else []
+        records = tagger.output_lines([i for i, _ in part], [t for _, t in part]) if part else []
         return [entry(inp, chunk=c, chunks=n, chunk_size=size, sha=sha, docs=records,
                       errors=errors)]
     out, docs, owners = [], [], []
     for inp, old_sha in payload:
         try:
-            sha = file_sha256(inp.path)
+            sha = file_sha256(inp.key)
         except OSError as exc:
-            out.append(entry(inp, sha=None, errors=[(inp.path, f"cannot read ({exc})")]))
+            reason = f"cannot read ({exc.strerror or exc})"
+            out.append(entry(inp, sha=None, errors=[(inp.path, reason)]))
             continue
         if sha == old_sha:
             out.append({"key": inp.key, "unchanged": True, "item": inp})
             continue
         skipped = []
-        doc = read_file_document(inp.path, inp.doc_id, skipped, encoding=reading["encoding"])
-        out.append(entry(inp, sha=sha, errors=skipped))
+        doc = read_file_document(inp.key, inp.doc_id, skipped, encoding=reading["encoding"],
+                                 kind=_kind(inp.path))
+        out.append(entry(inp, sha=sha, errors=[(inp.path, why) for _, why in skipped]))
         if doc is not None:
             docs.append(doc)
             owners.append(out[-1])
-    records = _TAGGER.output_lines([d.id for d in docs], [d.text for d in docs]) if docs else []
+    records = tagger.output_lines([d.id for d in docs], [d.text for d in docs]) if docs else []
     for owner, record in zip(owners, records):
         owner["docs"] = [record]
     return out
+
+
+def _kind(path):
+    """How to read a loose file: by the suffix of its name as given (not of a link's target)."""
+    return suffix(path) if suffix(path) in FOLDER_EXTENSIONS else ".txt"
 
 
 def _each_doc(results, journal):

@@ -113,8 +113,21 @@ def template_lines(texts, *, min_share=TEMPLATE_SHARE, min_documents=TEMPLATE_MI
     texts = list(texts)
     df = Counter()
     for text in texts:
-        df.update({key for key in map(line_key, text.split("\n")) if _LETTER.search(key)})
-    needed = max(min_documents, min_share * len(texts))
+        df.update(line_keys(text))
+    return frequent_lines(df, len(texts), min_share=min_share, min_documents=min_documents)
+
+
+def line_keys(text: str) -> set:
+    """The :func:`line_key` of each line of ``text`` that has a letter (what
+    :func:`template_lines` counts)."""
+    return {key for key in map(line_key, text.split("\n")) if _LETTER.search(key)}
+
+
+def frequent_lines(df, n_documents, *, min_share=TEMPLATE_SHARE,
+                   min_documents=TEMPLATE_MIN_DOCUMENTS) -> tuple:
+    """The template lines of ``n_documents`` documents whose lines occur in ``df`` documents
+    (``{line key: documents}``), sorted: :func:`template_lines` from counts."""
+    needed = max(min_documents, min_share * n_documents)
     return tuple(sorted(key for key, n in df.items() if n >= needed))
 
 

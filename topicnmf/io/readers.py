@@ -265,18 +265,24 @@ def iter_lines(path, skipped, *, encoding="utf-8"):
                                encoding)
 
 
+def record_documents(path, records, skipped):
+    """Documents of a file's parsed records: a bad record is an InputError naming its line;
+    a record without text is skipped (and noted in ``skipped``)."""
+    for record in records:
+        if record.problem is not None:
+            raise InputError(f"{path} line {record.line}: {record.problem}")
+        if record.text is None:
+            skip(skipped, f"{path} line {record.line}", "empty text")
+        else:
+            yield Document(record.id, record.text, record.meta)
+
+
 def _file_documents(path, skipped, records, encoding, hint=""):
     """Documents of the records of a file (``records(open file)``): a bad record is an
     InputError naming the line, one without text is skipped."""
     try:
         with open_text(path, encoding) as f:
-            for record in records(f):
-                if record.problem is not None:
-                    raise InputError(f"{path} line {record.line}: {record.problem}")
-                if record.text is None:
-                    skip(skipped, f"{path} line {record.line}", "empty text")
-                else:
-                    yield Document(record.id, record.text, record.meta)
+            yield from record_documents(path, records(f), skipped)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid {encoding} text near byte {exc.start}{hint}"
                          ) from None

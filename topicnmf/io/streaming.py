@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from .partitions import CHUNK, open_bytes
-from .readers import (READ_ERRORS, Document, read_file_document, read_problem, skip,
-                      text_encoding)
+from .readers import (READ_ERRORS, read_file_document, read_problem, record_documents,
+                      skip, text_encoding)
 from .records import csv_records, jsonl_records, line_records
 
 
@@ -62,13 +62,7 @@ def read_partition(partition, skipped):
     try:
         with io.TextIOWrapper(io.BufferedReader(_Range(path, partition.start, partition.end),
                                                 CHUNK), encoding=encoding, newline="") as f:
-            for record in _records(partition, f):
-                if record.problem is not None:
-                    raise InputError(f"{path} line {record.line}: {record.problem}")
-                if record.text is None:
-                    skip(skipped, f"{path} line {record.line}", "empty text")
-                else:
-                    yield Document(record.id, record.text, record.meta)
+            yield from record_documents(path, _records(partition, f), skipped)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not valid {options.encoding} text near byte "
                          f"{partition.start + exc.start}") from None

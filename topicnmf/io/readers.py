@@ -151,30 +151,32 @@ def _file_kind(path, extensions):
     return ext if ext in extensions else None
 
 
-def read_file_document(path, doc_id, skipped, *, kind=None, encoding="utf-8"):
-    """Read one file as a Document; unreadable files are recorded in ``skipped``."""
+def read_file_document(path, doc_id, skipped, *, kind=None, encoding="utf-8", name=None):
+    """Read one file as a Document; unreadable files are recorded in ``skipped`` under
+    ``name`` (the path as the user gave it; ``path`` by default)."""
+    name = path if name is None else name
     kind = kind or _file_kind(Path(path), FOLDER_EXTENSIONS) or ".txt"
     try:
         raw = read_bytes(path)
     except READ_ERRORS as exc:
-        skip(skipped, path, read_problem(exc))
+        skip(skipped, name, read_problem(exc))
         return None
     if b"\x00" in raw[:_BINARY_SNIFF_BYTES]:
-        skip(skipped, path, "binary file")
+        skip(skipped, name, "binary file")
         return None
     if raw.startswith(codecs.BOM_UTF8) and text_encoding(encoding) == "utf-8-sig":
         raw = raw[len(codecs.BOM_UTF8):]
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        skip(skipped, path, f"not valid {encoding} text (byte {exc.start})")
+        skip(skipped, name, f"not valid {encoding} text (byte {exc.start})")
         return None
     if kind in (".html", ".htm"):
         text = html_to_text(text)
     elif kind == ".eml":
         text = email_to_text(raw)
     if not text.strip():
-        skip(skipped, path, "empty")
+        skip(skipped, name, "empty")
         return None
     return Document(doc_id, text, kind=kind)
 

@@ -97,7 +97,6 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     started = time.perf_counter()
     if model.solver != "hals":
         raise InputError(f"solver={model.solver!r} does not run on Dask; use solver='hals'")
-    model.set_params(**without_near_duplicates(model.get_params(), "from partitions on Dask"))
     params = check_params(model.get_params())
     seed_topics = check_seed_topics(model.seed_topics, model.n_topics) if model.seed_topics \
         else {}
@@ -110,6 +109,7 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
                       else {"text_column": text_column}))
     preprocessing = make_vectorizer(params).preprocessor.get_params()
     with connected(scheduler) as client:        # an unreachable one fails before the work
+        model.set_params(**without_near_duplicates(params, "from partitions on Dask"))
         tasks = _Tasks(client, progress)
         plan = partitions(Path(path).resolve(), **reading)
         if "template" in preprocessing["clean"]:

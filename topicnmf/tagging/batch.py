@@ -238,8 +238,8 @@ def _do(item, reading, tagger):
             continue
         skipped = []
         doc = read_file_document(inp.key, inp.doc_id, skipped, encoding=reading["encoding"],
-                                 kind=_kind(inp.path))
-        out.append(entry(inp, sha=sha, errors=[(inp.path, why) for _, why in skipped]))
+                                 kind=_kind(inp.path), name=inp.path)
+        out.append(entry(inp, sha=sha, errors=skipped))
         if doc is not None:
             docs.append(doc)
             owners.append(out[-1])

@@ -37,7 +37,8 @@ import scipy.sparse as sp
 from .. import validate
 
 NEAR_DUPLICATES = 0.95   # cosine from which two documents count as near-duplicates
-PAIRS_PER_STEP = 300_000  # candidate pairs verified at once (bounds the memory)
+PAIRS_PER_STEP = 50_000   # candidate pairs verified at once (bounds the memory: 300,000 took
+                          # 330 MiB on the 64k Debian descriptions, 50,000 120 MiB, as fast)
 
 
 def near_duplicate_counts(V, threshold=NEAR_DUPLICATES) -> np.ndarray:

@@ -24,6 +24,9 @@ from topicnmf.present.rows import rows
 from test_cli import REPO, assert_clean_error, run
 
 OUTPUTS = ("doc-topics.csv", "topic-terms.csv", "tags.jsonl", "errors.csv")
+# Seconds to wait for a worker to (re)start: a new worker process imports numpy, scipy and
+# topicnmf, which took more than 60 s on a loaded 2-core machine.
+WORKER_RESTART = 300
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +68,7 @@ def test_a_worker_killed_during_a_fit_does_not_change_it(client, tickets_V):
 
     there = hals_nmf(tickets_V, 8, random_state=1, block_size=400, scheduler=client,
                      callback=kill_a_worker)
-    client.wait_for_workers(2, timeout=60)
+    client.wait_for_workers(2, timeout=WORKER_RESTART)
     assert killed and killed[0] not in client.run(os.getpid).values()
     assert there[2] == here[2]
     np.testing.assert_allclose(there[0], here[0], rtol=0, atol=1e-6)
@@ -84,7 +87,7 @@ def test_a_worker_killed_while_the_workers_read_the_corpus_does_not_change_the_f
 
     killed = fit_partitions(TopicModel(6, solver="hals", random_state=0, near_duplicates=None), path,
                             progress=kill_a_worker_when_counting, **settings)
-    client.wait_for_workers(2, timeout=60)
+    client.wait_for_workers(2, timeout=WORKER_RESTART)
     assert pids[-1] not in client.run(os.getpid).values()
     assert killed.model.vectorizer_.to_dict() == clean.model.vectorizer_.to_dict()
     np.testing.assert_allclose(killed.model.W_, clean.model.W_, rtol=0, atol=1e-6)
@@ -250,7 +253,7 @@ def test_a_scheduler_and_workers_started_with_the_dask_command(tickets_path, tmp
                                          "--nthreads", "1", "--no-dashboard"], env=env,
                                         stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path))
         with distributed.Client(address, timeout=60, set_as_default=False) as watcher:
-            watcher.wait_for_workers(2, timeout=60)
+            watcher.wait_for_workers(2, timeout=WORKER_RESTART)
         fit = ["fit", tickets_path, "--id-column", "id", "-k", 6, "--random-state", 0,
                "--near-duplicates", "off"]
         assert run(*fit, "-o", tmp_path / "here").exit_code == 0

@@ -153,9 +153,11 @@ def _file_kind(path, extensions):
 
 def read_file_document(path, doc_id, skipped, *, kind=None, encoding="utf-8", name=None):
     """Read one file as a Document; unreadable files are recorded in ``skipped`` under
-    ``name`` (the path as the user gave it; ``path`` by default)."""
+    ``name``, the path as the user gave it (``path`` by default), whose suffix also says how
+    to read the file unless ``kind`` does (a link is read as its own name says, not as its
+    target's)."""
     name = path if name is None else name
-    kind = kind or _file_kind(Path(path), FOLDER_EXTENSIONS) or ".txt"
+    kind = kind or _file_kind(Path(name), FOLDER_EXTENSIONS) or ".txt"
     try:
         raw = read_bytes(path)
     except READ_ERRORS as exc:

@@ -214,10 +214,7 @@ class TopicModel(Parameters, FittedTopics):
         else:
             W, H, n_iter = self.factorize_matrix(V, mask=mask, scheduler=client)
             R = mask * (matrix.values - W @ H)        # small matrix: dense is fine here
-            self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
-            self.reconstruction_err_ = float(np.sqrt(np.sum(R * R)))
-            self.topic_labels_ = [None] * int(k)
-            self.topic_ids_, self.next_topic_id_ = list(range(k)), int(k)
+            self.set_factors(V, W, H, n_iter, error=float(np.sqrt(np.sum(R * R))))
         self.mode_, self.vectorizer_ = "matrix", None
         self.items_, self.mask_ = list(matrix.items), mask
         self.document_ids_ = list(matrix.people)
@@ -283,10 +280,31 @@ class TopicModel(Parameters, FittedTopics):
         W, n_iter = self.factorize_matrix(V, seeds, scheduler=scheduler, weigh=weigh)[::2]
         H = project_blocks(V, W, scheduler, loss=self.loss)
         warn_if_degenerate(H)
+        self.set_factors(V, W, H, n_iter, labels=[name for name, _ in seeds])
+
+    def set_factors(self, V, W, H, n_iter, *, labels=(), error=None):
+        """Set the fitted factors, and the topics' ids ``0..k-1`` and labels, as :meth:`fit`
+        does; the fits that hold ``V`` elsewhere (out of core, on a cluster) end with it too.
+
+        Parameters
+        ----------
+        V, W, H : the fitted matrix and its factors
+        n_iter : int
+        labels : list of str
+            Names of the first topics (seeded ones); the others have none.
+        error : float, optional
+            ``‖V − WH‖`` when the fit already knows it (else computed from the Grams).
+
+        Returns
+        -------
+        self
+        """
+        k = W.shape[1]
         self.V_, self.W_, self.H_, self.n_iter_ = V, W, H, n_iter
-        self.reconstruction_err_ = reconstruction_error(V, W, H)
-        self.topic_labels_ = [name for name, _ in seeds] + [None] * (self.n_topics - len(seeds))
-        self.topic_ids_, self.next_topic_id_ = list(range(self.n_topics)), int(self.n_topics)
+        self.reconstruction_err_ = reconstruction_error(V, W, H) if error is None else error
+        self.topic_labels_ = list(labels) + [None] * (k - len(labels))
+        self.topic_ids_, self.next_topic_id_ = list(range(k)), int(k)
+        return self
 
     def transform(self, documents):
         """Memberships of new documents with the topics held fixed.

@@ -36,11 +36,11 @@ from .. import validate
 from ..cluster import connected, submit_data
 from ..errors import InputError
 from ..factor import factorize
-from ..factor.blocks import BLOCK_SIZE
+from ..factor.blocks import BLOCK_SIZE, scaled_matrix
 from ..factor.dask_blocks import DaskBlocks, one_blas_thread
 from ..factor.hals import solve_blocks
 from ..factor.nmf import check_factorization_params
-from ..factor.projection import project, reconstruction_error, warn_if_degenerate
+from ..factor.projection import project, warn_if_degenerate
 from ..factor.seeding import check_seed_topics, resolve_seed_terms
 from ..io.corpus import detect_format
 from ..io.partitions import partitions
@@ -170,10 +170,7 @@ def _counted(tasks, plan, preprocessing, path, duplicate_ids, clean):
 def _fitted(model, V, W, H, n_iter, vectorizer, seed_names):
     """Set ``model``'s fitted attributes as :meth:`TopicModel.fit` sets them."""
     warn_if_degenerate(H)
-    model.V_, model.W_, model.H_, model.n_iter_ = V, W, H, n_iter
-    model.reconstruction_err_ = reconstruction_error(V, W, H)
-    model.topic_labels_ = seed_names + [None] * (model.n_topics - len(seed_names))
-    model.topic_ids_, model.next_topic_id_ = list(range(model.n_topics)), int(model.n_topics)
+    model.set_factors(V, W, H, n_iter, labels=seed_names)
     model.mode_, model.vectorizer_, model.history_ = "text", vectorizer, []
 
 
@@ -264,7 +261,7 @@ def _squared_norm(V_b):
 def _scaled(V_part, a, b, factor):
     """A block of the solver: columns ``a:b`` of a partition's ``V``, times ``factor``,
     rounded to float32 (as :func:`topicnmf.factor.hals.hals_nmf` makes its blocks)."""
-    return sp.csc_matrix(V_part[:, a:b] * factor, dtype=np.float32)
+    return scaled_matrix(sp.csc_matrix(V_part[:, a:b]), factor)
 
 
 def _projected(V_b, W):

@@ -224,26 +224,19 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
     try:
         with threadpool_limits(1), FileBlocks(paths, (n_terms, n_docs), starts,
                                               jobs=jobs) as blocks:
-            # its memberships are not kept: H is projected on the final W below
-            W, n_iter = _w_and_sweeps(*solve_blocks(
+            # its memberships are not kept ([::2]): H is projected on the final W below
+            W, n_iter = solve_blocks(
                 blocks, k, init=estimator.init, max_iter=estimator.max_iter, tol=estimator.tol,
-                random_state=estimator.random_state, callback=lambda *_: next(ticks, None)))
+                random_state=estimator.random_state, callback=lambda *_: next(ticks, None))[::2]
     finally:
         getattr(ticks, "close", lambda: None)()
     H, error = _memberships(work, paths, starts, W, n_docs, jobs, progress)
     model = TopicModel(**estimator.get_params())
+    model.set_factors(_joined(work, layout), W, H, n_iter, error=error)
     model.mode_, model.vectorizer_ = "text", vectorizer
-    model.W_, model.H_, model.V_ = W, H, _joined(work, layout)
-    model.n_iter_, model.reconstruction_err_ = n_iter, error
-    model.topic_labels_ = [None] * k
-    model.topic_ids_, model.next_topic_id_ = list(range(k)), k
     model.document_ids_, model.snippets_, model.document_meta_ = _documents(work)
     model.history_ = []
     return model
-
-
-def _w_and_sweeps(W, H, n_iter):
-    return W, n_iter
 
 
 _TASK = {}              # what a worker of the memberships pass keeps

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 
 from ..io.corpus import load_corpus
-from ..io.readers import FOLDER_EXTENSIONS, read_file_document, suffix
+from ..io.readers import read_file_document
 from ..errors import InputError, TopicNMFError
 from ..io.export import csv_text
 from ..io.files import check_output_folder, write_all
@@ -238,7 +238,7 @@ def _do(item, reading, tagger):
             continue
         skipped = []
         doc = read_file_document(inp.key, inp.doc_id, skipped, encoding=reading["encoding"],
-                                 kind=_kind(inp.path), name=inp.path)
+                                 name=inp.path)
         out.append(entry(inp, sha=sha, errors=skipped))
         if doc is not None:
             docs.append(doc)
@@ -247,11 +247,6 @@ def _do(item, reading, tagger):
     for owner, record in zip(owners, records):
         owner["docs"] = [record]
     return out
-
-
-def _kind(path):
-    """How to read a loose file: by the suffix of its name as given (not of a link's target)."""
-    return suffix(path) if suffix(path) in FOLDER_EXTENSIONS else ".txt"
 
 
 def _each_doc(results, journal):

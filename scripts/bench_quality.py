@@ -46,8 +46,10 @@ filed its package in, and is there a catch-all topic? For k = 12, 20, 50 (``-k``
                        relevance λ = 0.5
   hals+near-dup        near-duplicates weighted (topicnmf.factor.weights, cosine 0.95); argmax H;
                        by weight
-  hals+near-dup+contribution   topicnmf's defaults: all three
-  cd+near-dup+contribution     the same with scikit-learn's cd (``--with-cd``)
+  hals+near-dup+contribution   all three
+  hals+near-dup+pivot+contribution   topicnmf's defaults: also long documents weighing more
+                       (pivoted length, slope 0.5; topicnmf.factor.weights)
+  cd+near-dup+pivot+contribution     the same with scikit-learn's cd (``--with-cd``)
 Per row: NMI and ARI of the dominant topic against the section (the 63,482 documents that have
 one), the largest topic's share of all documents, mean NPMI of the 10 shown terms (document
 co-occurrence in the configuration's own matrix), diversity of the 25 shown terms, fit seconds
@@ -328,8 +330,9 @@ def config_mode(args, texts):
 # Sections mode
 
 SECTION_CONFIGS = ("sklearn-plain", "hals", "hals+contribution", "hals+near-dup",
-                   "hals+near-dup+contribution", "cd+near-dup+contribution")
-DEFAULT_CONFIG = "hals+near-dup+contribution"
+                   "hals+near-dup+contribution", "hals+near-dup+pivot+contribution",
+                   "cd+near-dup+pivot+contribution")
+DEFAULT_CONFIG = "hals+near-dup+pivot+contribution"
 NMI_GOAL = 0.40                             # at k = 50
 DIVERSITY_GOAL, NPMI_GOAL = 0.85, 0.31      # both at k = 50
 
@@ -366,7 +369,7 @@ def agreement(dominant, codes, labelled):
             adjusted_rand_score(codes, dominant[labelled]), share)
 
 
-def fit_section_config(name, k, seed, X, V, fits):
+def fit_section_config(name, k, seed, X, V, lengths, fits):
     """(W, H, dominant topics, matrix for NPMI, seconds) of one configuration; topicnmf fits
     are shared between the configurations that differ only in how they are read."""
     from sklearn.decomposition import NMF
@@ -380,13 +383,14 @@ def fit_section_config(name, k, seed, X, V, fits):
         H = model.fit_transform(X).T
         return model.components_.T, H, H.argmax(axis=0), X.T.tocsc(), \
             time.perf_counter() - start
-    solver, weighted = name.split("+")[0], "near-dup" in name
-    if (solver, weighted) not in fits:
+    solver, weighted, pivoted = name.split("+")[0], "near-dup" in name, "pivot" in name
+    if (solver, weighted, pivoted) not in fits:
         est = TopicModel(k, solver=solver, random_state=seed,
-                         near_duplicates=0.95 if weighted else None)
-        W = est.factorize_matrix(V)[0]
-        fits[(solver, weighted)] = (W, project(V, W), time.perf_counter() - start)
-    W, H, seconds = fits[(solver, weighted)]
+                         near_duplicates=0.95 if weighted else None,
+                         pivot_slope=0.5 if pivoted else 1.0)
+        W = est.factorize_matrix(V, lengths=lengths)[0]
+        fits[(solver, weighted, pivoted)] = (W, project(V, W), time.perf_counter() - start)
+    W, H, seconds = fits[(solver, weighted, pivoted)]
     rule = contributions(W, H) if "contribution" in name else H
     return W, H, rule.argmax(axis=0), V, seconds
 
@@ -400,7 +404,9 @@ def sections_mode(args, texts, sections):
     labelled = sections != ""
     _, codes = np.unique(sections[labelled], return_inverse=True)
     largest_section = np.bincount(codes).max() / labelled.sum()
-    V = make_vectorizer(TopicModel().get_params()).fit_transform(texts)
+    vectorizer = make_vectorizer(TopicModel().get_params())
+    V = vectorizer.fit_transform(texts)
+    lengths = vectorizer.document_lengths(V)
     X = TfidfVectorizer().fit_transform(texts)
     configs = [c for c in SECTION_CONFIGS if args.with_cd or not c.startswith("cd")]
     print_header("bench_quality: dominant topic vs Debian section, against scikit-learn's "
@@ -414,13 +420,14 @@ def sections_mode(args, texts, sections):
         for k in args.k:
             fits = {}
             for name in configs:
-                W, H, dominant, ref, seconds = fit_section_config(name, k, args.seed, X, V, fits)
+                W, H, dominant, ref, seconds = fit_section_config(name, k, args.seed, X, V,
+                                                                  lengths, fits)
                 relevance = 0.5 if "contribution" in name else 1.0
                 nmi, ari, share = agreement(dominant, codes, labelled)
                 npmi = float(np.mean(npmi_coherence(shown_terms(W, H, 10, relevance), ref)))
                 diversity = topic_diversity(shown_terms(W, H, 25, relevance))
                 results[(k, name)] = (nmi, ari, share, npmi, diversity)
-                print(f"k={k:3d} {name:28s} NMI {nmi:.3f}  ARI {ari:.3f}  largest {share:.3f}"
+                print(f"k={k:3d} {name:34s} NMI {nmi:.3f}  ARI {ari:.3f}  largest {share:.3f}"
                       f"  NPMI {npmi:.4f}  diversity {diversity:.3f}  {seconds:6.1f} s",
                       flush=True)
                 rows.append([k, name, fmt(nmi, ".3f"), fmt(ari, ".3f"), fmt(share, ".3f"),

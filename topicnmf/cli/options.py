@@ -21,6 +21,7 @@ PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.pr
 # the CLI starts without loading scikit-learn)
 SOLVERS = ("cd", "mu", "minibatch", "hals")
 NEAR_DUPLICATES = 0.95   # = topicnmf.factor.weights.NEAR_DUPLICATES
+PIVOT_SLOPE = 0.5        # = topicnmf.factor.weights.PIVOT_SLOPE
 LOSSES = ("frobenius", "kullback-leibler")
 INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
 WEIGHTINGS = ("sublinear", "tfidf", "counts")
@@ -183,6 +184,11 @@ def model_options(func):
                      help="Documents with at least this tf-idf cosine are near-duplicates and "
                           "count about once in the fit (each weighs 1 / its near-duplicates); "
                           "'off' weighs every document 1."),
+        click.option("--pivot-slope", type=FiniteFloat(0, 1), default=PIVOT_SLOPE,
+                     show_default=True,
+                     help="Long documents weigh more in the fit, by pivoted tf-idf length "
+                          "(1: every document alike; smaller: length counts more), so that "
+                          "one-line texts do not pull topics to generic words."),
     ]
     return with_options(options, func)
 

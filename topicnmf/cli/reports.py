@@ -178,12 +178,13 @@ def choose_k(corpus, k_range, runs, plot_path, journal, work_dir, block_size, in
     if work_dir:
         from ..model.outofcore import work_matrix
 
-        docs, _ = work_matrix(estimator, corpus, work_dir, input_format=input_format,
-                              text_column=text_column, id_column=id_column,
-                              label_column=label_column, date_column=date_column,
-                              duplicate_ids=duplicate_ids, block_size=block_size, jobs=jobs,
-                              progress=progress)
+        docs, vectorizer = work_matrix(
+            estimator, corpus, work_dir, input_format=input_format, text_column=text_column,
+            id_column=id_column, label_column=label_column, date_column=date_column,
+            duplicate_ids=duplicate_ids, block_size=block_size, jobs=jobs, progress=progress)
+        lengths = vectorizer.document_lengths(docs)
     else:
+        lengths = None
         docs = read_corpus(corpus, input_format, text_column, id_column, label_column,
                            date_column, duplicate_ids)
     info(f"fitting k = {', '.join(map(str, ks))} to {docs.shape[1] if work_dir else len(docs)} "
@@ -192,7 +193,8 @@ def choose_k(corpus, k_range, runs, plot_path, journal, work_dir, block_size, in
     try:
         result = run(docs, ks, estimator=estimator, top=top, runs=runs,
                      sample_fraction=sample_fraction, random_state=random_state, jobs=jobs,
-                     progress=fit_progress, journal=journal, scheduler=scheduler)
+                     progress=fit_progress, journal=journal, scheduler=scheduler,
+                     lengths=lengths)
     except KeyboardInterrupt:
         if journal:
             info(f"the finished fits are kept in {journal}: run the same command to resume")

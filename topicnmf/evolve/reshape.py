@@ -14,9 +14,12 @@
 
 Then both refine the whole factorization by ``sweeps`` rounds of alternating non-negative
 least squares (``H`` for the fixed ``W``, then ``W`` for the fixed ``H``, both by
-:func:`topicnmf.factor.projection.project`), and end as a fit ends: columns of ``W`` summing to
-1 and ``H`` the projection of ``V`` on the final ``W`` (so ``transform`` of a training document
-gives its column of ``H``). The input model is never changed; the result is a new model.
+:func:`topicnmf.factor.projection.project`). The split's NMF and the refinement weigh the
+documents as the model's fit did (near-duplicates about once, long documents more:
+:mod:`topicnmf.factor.weights`), so untouched topics stay where the fit put them. Both end as
+a fit ends: columns of ``W`` summing to 1 and ``H`` the projection of ``V`` on the final
+``W`` (so ``transform`` of a training document gives its column of ``H``). The input model is
+never changed; the result is a new model.
 
 **Ids** (see :mod:`topicnmf.model.fitted`): a topic keeps its id for good. A merge gives the
 merged topic the smallest of the merged ids (in that id's column) and retires the others; a
@@ -132,7 +135,9 @@ def split(model, topic, *, into=2, sweeps=SWEEPS, random_state=0):
     if min(own.size, rows.size) < into:
         raise InputError(f"topic {topic} dominates {own.size} document(s) with {rows.size} "
                          f"term(s); splitting it into {into} needs at least {into} of each")
-    Wp, _, _ = factorize(part[rows], into, solver="hals" if model.loss == "frobenius" else "mu",
+    weighted = model.weighted_for_fit(model.V_)          # the documents weigh as in the fit
+    part = sp.csr_matrix(part[rows] @ sp.diags(weighted[1][own]))
+    Wp, _, _ = factorize(part, into, solver="hals" if model.loss == "frobenius" else "mu",
                          loss=model.loss, random_state=random_state)
     parts = np.zeros((model.W_.shape[0], into))
     parts[rows] = Wp
@@ -149,7 +154,7 @@ def split(model, topic, *, into=2, sweeps=SWEEPS, random_state=0):
                                             for i in range(1, into + 1)]
     labels = list(model.topic_labels_) + named[1:]
     labels[z] = named[0]
-    return _reshaped(model, W, ids, labels, first + into - 1, sweeps, start)
+    return _reshaped(model, W, ids, labels, first + into - 1, sweeps, start, weighted)
 
 
 def merged_column(A, B) -> np.ndarray:
@@ -183,13 +188,19 @@ def topic_part(V, W, H, z, columns):
     return part.tocsr()
 
 
-def refine(V, W, *, loss="frobenius", sweeps=SWEEPS):
+def refine(V, W, *, loss="frobenius", sweeps=SWEEPS, weighted=None):
     """``(W, H)`` after ``sweeps`` rounds of alternating non-negative least squares from
-    ``W``, ending as a fit ends: ``W``'s columns sum to 1 and ``H = project(V, W)``."""
+    ``W``, ending as a fit ends: ``W``'s columns sum to 1 and ``H = project(V, W)``.
+
+    ``weighted``: ``(V_fit, scale)`` of :func:`topicnmf.factor.weights.for_weighted_fit`, so
+    that ``W`` is fitted with the documents weighed as the model's fit weighed them (each
+    document's ``h`` does not depend on its own weight); None: all alike."""
     V = sp.csc_matrix(V, dtype=np.float64)
+    V_fit, scale = weighted if weighted is not None else (V, np.ones(V.shape[1]))
+    V_fit = sp.csc_matrix(V_fit, dtype=np.float64)
     for _ in range(sweeps):
         H = project(V, W, loss=loss)
-        W = project(V.T, H.T, loss=loss).T
+        W = project(V_fit.T, (H * scale).T, loss=loss).T
     W, _ = normalize_columns(np.ascontiguousarray(W), np.zeros((W.shape[1], 0)))
     return W, project(V, W, loss=loss)
 
@@ -207,9 +218,12 @@ def _shorten(name, room=0):
     return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
-def _reshaped(model, W, ids, labels, next_id, sweeps, start):
-    """A copy of ``model`` with topics ``W`` (refined), their ids and labels."""
-    W, H = refine(model.V_, W, loss=model.loss, sweeps=sweeps)
+def _reshaped(model, W, ids, labels, next_id, sweeps, start, weighted=None):
+    """A copy of ``model`` with topics ``W`` (refined with the documents weighed as in the
+    fit: ``weighted``, or the model's :meth:`weighted_for_fit`), their ids and labels."""
+    if sweeps and weighted is None:
+        weighted = model.weighted_for_fit(model.V_)
+    W, H = refine(model.V_, W, loss=model.loss, sweeps=sweeps, weighted=weighted)
     warn_if_degenerate(H)
     new = copy.copy(model)
     new.__dict__.pop("_derived", None)                 # caches of the old factors

@@ -57,7 +57,6 @@ from ..errors import InputError
 from ..factor import factorize
 from ..factor.projection import project, reconstruction_error, warn_if_degenerate
 from ..factor.seeding import nndsvda
-from ..factor.weights import for_weighted_fit
 from ..model.documents import as_documents, first_line
 from ..reconstruction.scores import MAX_ERROR, Reconstruction
 
@@ -238,8 +237,9 @@ def _refit(model, fitted, V_new, H_new, added, n_unexplained, threshold, anchor_
     W0 = _start(model.W_, V_new, H_new, added, n_unexplained, random_state)
     from sklearn.exceptions import ConvergenceWarning
 
-    # documents weigh as in a fit (near-duplicates about once), the anchors against that total
-    V_fit, scale = for_weighted_fit(V, getattr(model, "near_duplicates", None))
+    # documents weigh as in a fit (near-duplicates about once, long ones more), the anchors
+    # against that total
+    V_fit, scale = fitted.weighted_for_fit(V)
     if anchor_weight > 0:
         P = W0[:, :model.n_topics]
         P = P / np.linalg.norm(P, axis=0) * np.sqrt(anchor_weight * float(scale @ scale))

@@ -1,4 +1,4 @@
-"""How much each document weighs in a fit: near-duplicates count about once.
+"""How much each document weighs in a fit: near-duplicates count about once, long documents more.
 
 A corpus often holds families of near-identical texts: a library and its ``-dev``/``-doc``
 packages, hundreds of templated package descriptions, the same alert filed again and again. Fitted
@@ -27,6 +27,19 @@ topic 53 % → 27 % of the documents at k = 12, 29 % → 14 % at k = 20 (README 
 shared top terms"). The coherence of the shown terms rose at k = 12 (NPMI 0.400 → 0.421) and
 fell at k = 20 and 50 (0.401 → 0.305, 0.334 → 0.321); lower thresholds (0.8, 0.5) spread the
 topics further and lowered it a lot.
+
+Long documents count more (pivoted length, Singhal, Buckley & Mitra 1996). l2 normalization
+makes a one-line description pull on the topics as hard as a page; short texts share the few
+generic words ("package", "provides", "library") and pull the topics towards them. Weighting
+document ``j`` by ``(n_j / ((1 − s)·n̄ + s·n_j))²``, where ``n_j`` is the length of its tf-idf
+vector before normalization and ``n̄`` the mean length, fits ``V`` as if its columns had been
+normalized by the pivoted length instead (slope ``s`` = 1: plain l2, every document alike;
+``s`` = 0: by the mean length alone, so in proportion to their length). Measured with the
+near-duplicate weights on the Debian descriptions (seed 0; seeds 1–2 alike), ``s`` = 0.5 →
+1: NMI 0.314 vs 0.296 at k = 12, 0.355 vs 0.354 at k = 20, 0.382 vs 0.370 at k = 50;
+NPMI 0.357 vs 0.421, 0.443 vs 0.305, 0.321 vs 0.321; diversity at k = 50 0.887 vs 0.861.
+Smaller slopes shrink the largest topic at k = 12 further (0.216 at 0.25) but take NMI at
+k = 20 below scikit-learn's plain NMF.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ import scipy.sparse as sp
 from .. import validate
 
 NEAR_DUPLICATES = 0.95   # cosine from which two documents count as near-duplicates
+PIVOT_SLOPE = 0.5        # slope of the pivoted length weights (1: documents weigh alike)
 PAIRS_PER_STEP = 50_000   # candidate pairs verified at once (bounds the memory: 300,000 took
                           # 330 MiB on the 64k Debian descriptions, 50,000 120 MiB, as fast)
 
@@ -100,16 +114,50 @@ def weighted_columns(V, weights):
     return scaled
 
 
-def for_weighted_fit(V, threshold):
+def pivoted_length_weights(lengths, slope=PIVOT_SLOPE) -> np.ndarray:
+    """Weight of each document in a fit by its length: ``(n / ((1 − s)·n̄ + s·n))²``.
+
+    Parameters
+    ----------
+    lengths : array of shape (n_documents,)
+        Length of each document's term weights before normalization
+        (:meth:`topicnmf.text.vectorize.Vectorizer.document_lengths`); 0 for an empty one.
+    slope : float in [0, 1]
+        1: every document weighs 1; smaller: longer documents weigh more.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_documents,)
+        1 for empty documents (they have nothing to weigh) and for ``slope`` 1.
+
+    Examples
+    --------
+    >>> pivoted_length_weights([1.0, 3.0, 0.0], 0.5).round(3)      # mean length 2
+    array([0.444, 1.44 , 1.   ])
+    """
+    lengths = np.asarray(lengths, dtype=np.float64)
+    weights = np.ones(lengths.shape)
+    filled = lengths > 0
+    if slope == 1 or not filled.any():
+        return weights
+    pivot = lengths[filled].mean()
+    weights[filled] = (lengths[filled] / ((1 - slope) * pivot + slope * lengths[filled])) ** 2
+    return weights
+
+
+def for_weighted_fit(V, threshold, lengths=None, slope=PIVOT_SLOPE):
     """``(V_fit, scale)``: the matrix whose plain fit weighs each document by
-    :func:`duplicate_weights` (``V`` itself and ones for ``threshold`` None), and the
-    per-document factor ``√weight`` (a solver's ``H`` of ``V_fit``, divided by it, is the
-    memberships of ``V``)."""
-    scale = np.ones(V.shape[1]) if threshold is None else \
-        np.sqrt(duplicate_weights(V, threshold))
-    if (scale == 1.0).all():           # no near-duplicates: the very same matrix and fit
+    :func:`duplicate_weights` (none for ``threshold`` None) times
+    :func:`pivoted_length_weights` (none for ``lengths`` None), and the per-document factor
+    ``√weight`` (a solver's ``H`` of ``V_fit``, divided by it, is the memberships of ``V``).
+    Without any weight, ``V`` itself and ones."""
+    weights = np.ones(V.shape[1]) if threshold is None else duplicate_weights(V, threshold)
+    if lengths is not None:
+        weights = weights * pivoted_length_weights(lengths, slope)
+    scale = np.sqrt(weights)
+    if (scale == 1.0).all():           # nothing weighed: the very same matrix and fit
         return V, scale
-    return weighted_columns(V, scale ** 2), scale
+    return weighted_columns(V, weights), scale
 
 
 def _unit_rows(V) -> sp.csr_matrix:

@@ -51,7 +51,7 @@ _PARAM_KINDS = {"n_topics": (int,), "solver": (str,), "loss": (str,), "init": (s
                 "min_df": (float,), "max_df": (float,), "max_features": (int, None),
                 "sublinear_tf": (bool,), "use_idf": (bool,), "seed_topics": (list, dict, None),
                 "seed_weight": (float,), "clean": (str, list, None),
-                "near_duplicates": (float, None)}
+                "near_duplicates": (float, None), "pivot_slope": (float,)}
 _PREPROCESSING_KINDS = {"lowercase": (bool,), "stop_words": (str, list, None),
                         "extra_stop_words": (list,), "stem": (bool,), "ngram_range": (list,),
                         "min_token_length": (int,), "clean": (list,),
@@ -128,6 +128,7 @@ def check_meta(meta: dict) -> dict:
     if "ngram_range" in params:
         params["ngram_range"] = tuple(params["ngram_range"])
     params.setdefault("n_topics", k)        # other missing parameters take their defaults
+    params.setdefault("pivot_slope", 1.0)   # but models saved before length weights had none
     docs = _field(meta, "documents", "", dict)
     ids = check_strings(_field(docs, "ids", "documents.", list), "documents.ids", unique=True)
     n = len(ids)

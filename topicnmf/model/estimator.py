@@ -25,7 +25,7 @@ from ..factor import factorize
 from ..factor.dask_blocks import project_blocks
 from ..factor.projection import project, reconstruction_error, warn_if_degenerate
 from ..factor.seeding import SEED_WEIGHT, check_seed_topics, resolve_seed_terms
-from ..factor.weights import NEAR_DUPLICATES, for_weighted_fit
+from ..factor.weights import NEAR_DUPLICATES, PIVOT_SLOPE, for_weighted_fit
 from ..io.matrix import ItemMatrix
 from .documents import as_documents, first_line
 from .fitted import FittedTopics
@@ -87,6 +87,10 @@ class TopicModel(Parameters, FittedTopics):
         Documents with a tf-idf cosine of at least this are near-duplicates; each weighs
         1 / (its near-duplicates, itself included) in the fit of texts, so a family of
         near-identical texts counts about once (:mod:`topicnmf.factor.weights`). None: all 1.
+    pivot_slope : float in [0, 1]
+        Long documents weigh more in the fit of texts, by pivoted tf-idf length
+        (:mod:`topicnmf.factor.weights`), so that one-line texts do not pull the topics to
+        their few generic words. 1: all alike.
 
     Attributes
     ----------
@@ -131,7 +135,8 @@ class TopicModel(Parameters, FittedTopics):
                  max_iter=None, tol=1e-4, random_state=None, clean="auto", stem=False,
                  stop_words="english", extra_stop_words=None, ngram_range=(1, 1), min_df=2,
                  max_df=0.95, max_features=None, sublinear_tf=True, use_idf=True,
-                 seed_topics=None, seed_weight=SEED_WEIGHT, near_duplicates=NEAR_DUPLICATES):
+                 seed_topics=None, seed_weight=SEED_WEIGHT, near_duplicates=NEAR_DUPLICATES,
+                 pivot_slope=PIVOT_SLOPE):
         self.n_topics = n_topics
         self.solver = solver
         self.loss = loss
@@ -152,6 +157,7 @@ class TopicModel(Parameters, FittedTopics):
         self.seed_topics = seed_topics
         self.seed_weight = seed_weight
         self.near_duplicates = near_duplicates
+        self.pivot_slope = pivot_slope
 
     # get_params / set_params: Parameters (scikit-learn's protocol, so clone() works)
 
@@ -190,7 +196,8 @@ class TopicModel(Parameters, FittedTopics):
         vectorizer = make_vectorizer(self.get_params(), docs)
         with connected(scheduler) as client:        # an unreachable one fails before the work
             V = vectorizer.fit_transform([d.text for d in docs], progress=progress)
-            self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer), client)
+            self._fit_matrix(V, resolve_seed_terms(seed_topics, vectorizer), client,
+                             lengths=vectorizer.document_lengths(V))
         prep = vectorizer.preprocessor
         self.mode_, self.vectorizer_ = "text", vectorizer
         self.document_ids_ = [d.id for d in docs]
@@ -228,7 +235,8 @@ class TopicModel(Parameters, FittedTopics):
         """Fit and return ``H`` of shape (n_topics, n_documents) for the training documents."""
         return self.fit(documents).H_
 
-    def factorize_matrix(self, V, seeds=(), mask=None, scheduler=None, *, weigh=True):
+    def factorize_matrix(self, V, seeds=(), mask=None, scheduler=None, *, weigh=True,
+                         lengths=None):
         """Topics ``W`` of an already-built matrix with this model's settings.
 
         The factorization step of :meth:`fit`, on its own (:func:`topicnmf.factor.factorize`
@@ -246,7 +254,10 @@ class TopicModel(Parameters, FittedTopics):
             at most 1e-6 (these matrices are small).
         scheduler : dask.distributed.Client or str, optional (as :meth:`fit`)
         weigh : bool
-            Weigh documents by ``near_duplicates`` (without a mask; not items × people).
+            Weigh documents by ``near_duplicates`` and, given ``lengths``, by
+            ``pivot_slope`` (without a mask; not items × people).
+        lengths : ndarray of shape (n_documents,), optional
+            :meth:`topicnmf.text.vectorize.Vectorizer.document_lengths` of ``V``.
 
         Returns
         -------
@@ -257,7 +268,9 @@ class TopicModel(Parameters, FittedTopics):
         n_iter : int
         """
         check_params(self.get_params())
-        V, scale = for_weighted_fit(V, self.near_duplicates if weigh and mask is None else None)
+        weigh = weigh and mask is None
+        V, scale = for_weighted_fit(V, self.near_duplicates if weigh else None,
+                                    lengths if weigh else None, self.pivot_slope)
         W, H, n_iter = factorize(V, self.n_topics, solver=self.solver, loss=self.loss,
                                  init=self.init, mask=mask, seeds=seeds,
                                  seed_weight=self.seed_weight, max_iter=self.max_iter,
@@ -273,11 +286,12 @@ class TopicModel(Parameters, FittedTopics):
         return resolve_seed_terms(check_seed_topics(self.seed_topics, self.n_topics),
                                   self.vectorizer_, warn=False)
 
-    def _fit_matrix(self, V, seeds=(), scheduler=None, weigh=True):
+    def _fit_matrix(self, V, seeds=(), scheduler=None, weigh=True, lengths=None):
         # Memberships are recomputed with the final W by the same projection that `transform`
         # uses, so a training document transformed again gets exactly its H_ column (the
         # solver's are let go first, [::2]: they are the largest array of the fit).
-        W, n_iter = self.factorize_matrix(V, seeds, scheduler=scheduler, weigh=weigh)[::2]
+        W, n_iter = self.factorize_matrix(V, seeds, scheduler=scheduler, weigh=weigh,
+                                          lengths=lengths)[::2]
         H = project_blocks(V, W, scheduler, loss=self.loss)
         warn_if_degenerate(H)
         self.set_factors(V, W, H, n_iter, labels=[name for name, _ in seeds])

@@ -24,6 +24,7 @@ from . import lookup
 from .. import validate
 from ..errors import InputError, NotFittedError, NotFoundError
 from ..factor.projection import contributions, shares
+from ..factor.weights import for_weighted_fit
 from .check import check_label
 
 AUTO_LABEL_TERMS = 3       # terms in an automatic label
@@ -130,6 +131,18 @@ class FittedTopics:
         """``'text'`` (terms × documents) or ``'matrix'`` (items × people, see
         :mod:`topicnmf.io.matrix`)."""
         return getattr(self, "mode_", "text")
+
+    def weighted_for_fit(self, V):
+        """``(V_fit, scale)`` of :func:`topicnmf.factor.weights.for_weighted_fit` with this
+        model's ``near_duplicates`` and ``pivot_slope``: documents of ``V`` (built by
+        ``vectorizer_``) weighed as a fit of texts weighs them, for refits of a fitted model
+        (update, merge, split). Items × people are not weighed."""
+        self.check_fitted()
+        if self.mode == "matrix":
+            return V, np.ones(V.shape[1])
+        return for_weighted_fit(V, getattr(self, "near_duplicates", None),
+                                self.vectorizer_.document_lengths(V),
+                                getattr(self, "pivot_slope", 1.0))
 
     @property
     def terms(self) -> list:

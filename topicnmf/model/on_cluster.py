@@ -49,7 +49,7 @@ from ..text.clean import AUTO, parse_clean
 from ..text.corpus_clean import corpus_steps, learn_template_lines
 from ..text.counting import (Frequencies, count_partition, fitted_vectorizer, term_rows,
                              tfidf_columns)
-from .params import check_params, make_vectorizer, without_near_duplicates
+from .params import check_params, make_vectorizer, without_document_weights
 
 PARTITION_BYTES = 8 * 2**20     # text per partition: ~20,000 short documents, a few s per task
 
@@ -74,8 +74,9 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     Parameters
     ----------
     model : TopicModel
-        Unfitted settings; ``solver='hals'`` (the solver that runs on Dask). Near-duplicate
-        documents are not weighed here: ``near_duplicates`` is set to None, with a warning.
+        Unfitted settings; ``solver='hals'`` (the solver that runs on Dask). Documents are
+        not weighed here (near-duplicates, lengths): ``near_duplicates`` is set to None and
+        ``pivot_slope`` to 1, with a warning.
     path : str or Path
         A folder, CSV/TSV, JSONL or lines file (optionally .gz), as for
         :func:`topicnmf.io.corpus.load_corpus`, whose options follow (``text_column`` is a
@@ -109,7 +110,7 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
                       else {"text_column": text_column}))
     preprocessing = make_vectorizer(params).preprocessor.get_params()
     with connected(scheduler) as client:        # an unreachable one fails before the work
-        model.set_params(**without_near_duplicates(params, "from partitions on Dask"))
+        model.set_params(**without_document_weights(params, "from partitions on Dask"))
         tasks = _Tasks(client, progress)
         plan = partitions(Path(path).resolve(), **reading)
         if "template" in preprocessing["clean"]:

@@ -46,7 +46,7 @@ from ..factor.hals import MAX_SWEEPS, solve_blocks
 from ..factor.projection import project, warn_if_degenerate
 from ..io.partitions import PARTITION_BYTES, partitions
 from ..parallel import run_in_processes
-from .params import check_params, make_vectorizer, without_near_duplicates
+from .params import check_params, make_vectorizer, without_document_weights
 from .vectorizing import bar, vectorized
 from .workfolder import WorkFolder, corpus_fingerprint
 
@@ -62,8 +62,8 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
     ----------
     estimator : TopicModel
         Unfitted settings; ``solver='hals'`` (the block solver), Frobenius loss, no seed
-        topics. Near-duplicate documents are not weighed out of core: the model is fitted and
-        saved with ``near_duplicates=None``, with a warning.
+        topics. Documents are not weighed out of core (near-duplicates, lengths): the model
+        is fitted and saved with ``near_duplicates=None, pivot_slope=1``, with a warning.
     corpus : str or Path
         A folder or a CSV/TSV, JSONL or lines file (optionally ``.gz``), as
         :func:`topicnmf.io.corpus.load_corpus` reads it, with the same reading options.
@@ -102,7 +102,7 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
 
     started = time.perf_counter()
     _check_settings(estimator)
-    estimator = TopicModel(**without_near_duplicates(estimator.get_params(), "out of core"))
+    estimator = TopicModel(**without_document_weights(estimator.get_params(), "out of core"))
     if keep_work_dir and work_dir is None:
         raise InputError("keep_work_dir needs a work_dir to keep (--work-dir DIR)")
     jobs = validate.integer(jobs, "jobs", 1)

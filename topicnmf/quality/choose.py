@@ -166,8 +166,10 @@ def evaluate(model, *, top=10, runs=3, sample_fraction=SAMPLE_FRACTION, random_s
     uniqueness = topic_uniqueness(diversity_top_terms(W))
     stability = None
     if runs:
+        lengths = model.vectorizer_.document_lengths(V) if model.mode == "text" else None
         setup = FitSetup(V, model.get_params(), model.seed_terms(), getattr(model, "mask_", None),
-                       t, resample_columns(V.shape[1], runs, sample_fraction, random_state))
+                         t, resample_columns(V.shape[1], runs, sample_fraction, random_state),
+                         lengths)
         keys = [(model.n_topics, r) for r in range(runs)]
         with connected(scheduler) as client:
             done = run_fits(setup, keys, jobs, progress, "stability runs", client=client)
@@ -226,7 +228,7 @@ def _check_k_bounds(text, high, count):
 
 def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
              sample_fraction=SAMPLE_FRACTION, random_state=0, jobs=1, progress=None,
-             journal=None, scheduler=None):
+             journal=None, scheduler=None, lengths=None):
     """Fit every k on one corpus, score each and recommend one.
 
     The corpus is vectorized once with the estimator's settings; for each k the topics are
@@ -252,6 +254,10 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         A file that keeps every finished fit: run again with the same file after an
         interruption (or with more k or runs) and only the missing fits are made; the
         result is the same as one uninterrupted run. See :class:`FitJournal`.
+    lengths : ndarray of shape (n_documents,), optional
+        With a matrix as ``documents``: its documents' lengths before normalization
+        (:meth:`topicnmf.text.vectorize.Vectorizer.document_lengths`), so that long documents
+        weigh as in a fit of the texts (``pivot_slope``); without them all weigh alike.
 
     Returns
     -------
@@ -288,15 +294,16 @@ def choose_k(documents, ks, *, estimator=None, top=10, runs=5,
         else:
             docs = as_documents(documents)
             vectorizer = make_vectorizer(estimator.get_params(), docs)
-            V = vectorizer.fit_transform([d.text for d in docs])
-            V = V.tocsc()
+            V = vectorizer.fit_transform([d.text for d in docs]).tocsc()
+            lengths = vectorizer.document_lengths(V)
         limit = min(V.shape)
         if ks[-1] > limit:
             raise InputError(f"k={ks[-1]} is more than the {V.shape[1]} documents or "
                              f"{V.shape[0]} terms allow; keep k <= {limit}")
         t = min(top, V.shape[0])
         setup = FitSetup(V, estimator.get_params(), [], None, t,
-                         resample_columns(V.shape[1], runs, sample_fraction, random_state))
+                         resample_columns(V.shape[1], runs, sample_fraction, random_state),
+                         None if lengths is None else np.asarray(lengths, dtype=np.float64))
         # Largest k first: the longest tasks start early, which balances the processes.
         keys = [(k, r) for k in reversed(ks) for r in range(-1, runs)]
         log = FitJournal(journal, setup, random_state, sample_fraction) if journal else None

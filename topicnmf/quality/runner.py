@@ -44,6 +44,7 @@ class FitSetup:
     mask: object          # ndarray of bool or None
     top: int
     runs: list            # column subsets, one per stability run
+    lengths: object = None  # documents' lengths before normalization (length weights), or None
 
 
 def _fit(setup, k, run):
@@ -53,14 +54,15 @@ def _fit(setup, k, run):
     from ..model.estimator import TopicModel
 
     estimator = TopicModel(**{**setup.params, "n_topics": k})
-    V, mask = setup.V, setup.mask
+    V, mask, lengths = setup.V, setup.mask, setup.lengths
     if run >= 0:
         columns = setup.runs[run]
         V = V[:, columns]
         mask = None if mask is None else mask[:, columns]
+        lengths = None if lengths is None else lengths[columns]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        W, H, _ = estimator.factorize_matrix(V, setup.seeds, mask=mask)
+        W, H, _ = estimator.factorize_matrix(V, setup.seeds, mask=mask, lengths=lengths)
     # Counted here and reported once by the caller: one warning per fit would drown the table.
     unconverged = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     top_terms = top_term_indices(W, setup.top)
@@ -157,6 +159,7 @@ class FitJournal:
         params = {k: v for k, v in setup.params.items() if k != "n_topics"}
         stamp = fingerprint("topicnmf choose-k", JOURNAL_VERSION, V.shape, V.indptr.tobytes(),
                             V.indices.tobytes(), V.data.tobytes(), params, setup.top,
+                            None if setup.lengths is None else setup.lengths.tobytes(),
                             float(sample_fraction), random_state)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(path, stamp, lock=path.with_name(path.name + ".lock"),

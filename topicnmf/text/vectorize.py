@@ -113,6 +113,40 @@ class Vectorizer:
 
         return normalize(X, norm="l2", copy=False)
 
+    def document_lengths(self, V) -> np.ndarray:
+        """Length of each document's term weights before they were l2-normalized.
+
+        Recovered from ``V`` itself: every weighting here gives a term that occurs once the
+        weight ``idf`` before normalization (``1 + log 1 = 1``, a count of 1, no idf: 1), and
+        a repeated term more, so ``idf[t] / V[t, j]`` is largest, and equal to the length, at
+        the document's terms that occur once. A document all of whose terms repeat gets the
+        length it would have with each term once less often; an empty one gets 0.
+
+        Parameters
+        ----------
+        V : sparse matrix of shape (n_terms, n_documents)
+            Built by this vectorizer.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_documents,)
+
+        Examples
+        --------
+        >>> vec = Vectorizer(min_df=1, max_df=1.0, use_idf=False, sublinear_tf=False)
+        >>> V = vec.fit_transform(["paper jam", "paper paper jam jam jam", "tray paper"])
+        >>> vec.document_lengths(V).round(3).tolist()      # √2, √(2² + 3²) / 2, √2
+        [1.414, 1.803, 1.414]
+        """
+        self.check_fitted()
+        V = sp.csc_matrix(V)
+        lengths = np.zeros(V.shape[1])
+        filled = np.diff(V.indptr) > 0
+        if filled.any():
+            ratios = self.idf_[V.indices] / V.data
+            lengths[filled] = np.maximum.reduceat(ratios, V.indptr[:-1][filled])
+        return lengths
+
     def extended(self, texts, n_previous):
         """A copy that also knows the new terms of ``texts``, and ``texts``' ``V``.
 

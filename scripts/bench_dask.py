@@ -6,10 +6,9 @@ keeps it for all runs, as a user's running cluster would be. Each repeat runs, a
 processes under /usr/bin/time -v (wall time; peak resident memory of the command's own
 process, not of the workers), alternating:
 
-  in memory      TopicModel(k, solver="hals", near_duplicates=None, pivot_slope=1.0)
-                 .fit(load_corpus(CORPUS)).save(...) (the library in one process; BLAS
-                 threads as the machine gives them; no document weights, as the other
-                 placements)
+  in memory      TopicModel(k, solver="hals", near_duplicates=None).fit(load_corpus(CORPUS))
+                 .save(...) (the library in one process; BLAS threads as the machine gives
+                 them; no near-duplicate weights, as the other placements)
   out of core    topicnmf fit CORPUS -k K --work-dir WORK (partitions, V in blocks on disk)
   ... --jobs N   the same with N processes for the reading and memberships passes
   dask           topicnmf fit CORPUS -k K --scheduler ADDRESS (the workers read the corpus in
@@ -50,9 +49,8 @@ import sys
 from topicnmf import TopicModel, load_corpus
 data, k, out = sys.argv[1:]
 corpus = load_corpus(data, duplicate_ids="number")
-# near_duplicates=None, pivot_slope=1: the out-of-core and Dask fits weigh no document (they warn)
-TopicModel(int(k), solver="hals", random_state=0, near_duplicates=None,
-           pivot_slope=1.0).fit(corpus).save(out)
+# near_duplicates=None: the out-of-core and Dask fits do not weigh them (they warn)
+TopicModel(int(k), solver="hals", random_state=0, near_duplicates=None).fit(corpus).save(out)
 """
 
 

@@ -82,8 +82,8 @@ def test_a_worker_killed_during_a_fit_does_not_change_it(own_client, tickets_V):
 
 
 def unweighted(k):
-    """Settings of a fit from partitions: no document weights (it warns and drops them)."""
-    return TopicModel(k, solver="hals", random_state=0, near_duplicates=None, pivot_slope=1.0)
+    """Settings of a fit from partitions: no near-duplicate weights (it warns and drops them)."""
+    return TopicModel(k, solver="hals", random_state=0, near_duplicates=None)
 
 
 def test_a_worker_killed_while_the_workers_read_the_corpus_does_not_change_the_fit(own_client):
@@ -123,14 +123,15 @@ def test_a_model_fitted_on_the_cluster_is_the_model_fitted_here(client, tickets,
 def test_a_corpus_read_by_the_workers_gives_the_model_fitted_here(client, corpus, options, k,
                                                                   block_size):
     path = REPO / "corpora" / corpus
-    # documents are not weighed from partitions (fit_partitions warns and drops the weights)
-    here = unweighted(k).fit(load_corpus(path, **options))
-    with pytest.warns(UserWarning, match="documents are not weighed from partitions"):
+    # near-duplicates are not weighed from partitions (fit_partitions warns and sets None)
+    here = TopicModel(k, solver="hals", random_state=0, near_duplicates=None).fit(
+        load_corpus(path, **options))
+    with pytest.warns(UserWarning, match="near-duplicate documents are not weighed"):
         result = fit_partitions(TopicModel(k, solver="hals", random_state=0), path,
                                 scheduler=client, partition_bytes=150_000,
                                 block_size=block_size, **options)
     there = result.model
-    assert there.near_duplicates is None and there.pivot_slope == 1.0
+    assert there.near_duplicates is None and there.pivot_slope == 0.5     # lengths do weigh
     assert result.partitions > 2 and result.skipped == []
     assert there.vectorizer_.to_dict() == here.vectorizer_.to_dict()
     assert (there.document_ids_, there.snippets_, there.document_meta_) == \
@@ -167,7 +168,7 @@ def test_cleaning_is_the_same_in_memory_out_of_core_and_on_the_cluster(
 
     path = mixed_folder(tmp_path / "mixed", tickets) if corpus == "mixed" else \
         REPO / "corpora" / corpus
-    settings = dict(clean=clean, random_state=0, near_duplicates=None, pivot_slope=1.0)
+    settings = dict(clean=clean, random_state=0, near_duplicates=None)
     here = TopicModel(6, **settings).fit(load_corpus(path, **options))
     steps = here.vectorizer_.preprocessor.clean
     assert steps and (corpus != "mixed" or steps == ("email", "quotes", "signatures", "markup"))
@@ -229,7 +230,7 @@ def test_the_cli_runs_fit_tag_and_choose_k_on_a_scheduler_address(client, ticket
                                                                   tmp_path):
     address = client.scheduler.address
     fit = ["fit", tickets_path, "--id-column", "id", "-k", 6, "--random-state", 0,
-           "--near-duplicates", "off", "--pivot-slope", 1]
+               "--near-duplicates", "off"]
     assert run(*fit, "-o", tmp_path / "here").exit_code == 0
     result = run(*fit, "-o", tmp_path / "there", "--scheduler", address)
     assert result.exit_code == 0, result.output
@@ -266,7 +267,7 @@ def test_a_scheduler_and_workers_started_with_the_dask_command(tickets_path, tmp
         with distributed.Client(address, timeout=60, set_as_default=False) as watcher:
             watcher.wait_for_workers(2, timeout=WORKER_START)
         fit = ["fit", tickets_path, "--id-column", "id", "-k", 6, "--random-state", 0,
-               "--near-duplicates", "off", "--pivot-slope", 1]
+               "--near-duplicates", "off"]
         assert run(*fit, "-o", tmp_path / "here").exit_code == 0
         result = run(*fit, "-o", tmp_path / "there", "--scheduler", address)
         assert result.exit_code == 0, result.output

@@ -22,9 +22,8 @@ SMALL = {"block_size": 300, "partition_bytes": 150_000}      # 8 partitions, 15 
 
 
 def hals(k, **params):
-    """Settings an out-of-core fit keeps: no document weights (it warns and drops them)."""
-    return TopicModel(k, solver="hals", random_state=0,
-                      **{"near_duplicates": None, "pivot_slope": 1.0, **params})
+    """Settings an out-of-core fit keeps: no near-duplicate weights (it warns and drops them)."""
+    return TopicModel(k, solver="hals", random_state=0, **{"near_duplicates": None, **params})
 
 
 @pytest.fixture(scope="module")
@@ -187,9 +186,9 @@ def test_the_cli_fits_out_of_core_with_a_work_folder_and_keeps_it_if_asked(tmp_p
     result = runner.invoke(main, args + ["-o", str(tmp_path / "m"), "--keep-work-dir"])
     assert result.exit_code == 0, result.output
     assert "out of core" in result.stderr and "sweeps" in result.stderr
-    assert "warning: documents are not weighed out of core" in result.stderr
+    assert "warning: near-duplicate documents are not weighed out of core" in result.stderr
     saved = TopicModel.load(tmp_path / "m")
-    assert saved.near_duplicates is None and saved.pivot_slope == 1.0
+    assert saved.near_duplicates is None and saved.pivot_slope == 0.5     # lengths do weigh
     assert len(list((tmp_path / "work").glob("block-*.npz"))) == 5
     result = runner.invoke(main, args + ["-o", str(tmp_path / "m2")])
     assert result.exit_code == 0 and not (tmp_path / "work").exists()

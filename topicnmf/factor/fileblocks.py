@@ -71,8 +71,9 @@ class BlockStore:
     order) and returns their float64 sum, keeping new memberships for ``'update'``.
     """
 
-    def __init__(self, paths, starts, n_terms):
+    def __init__(self, paths, starts, n_terms, column_scale=None):
         self.paths, self.starts, self.n_terms = paths, starts, n_terms
+        self.column_scale = column_scale
         self.H = {}
 
     def block(self, b) -> sp.csc_matrix:
@@ -80,6 +81,10 @@ class BlockStore:
         if V_b.shape[0] != self.n_terms:
             raise InputError(f"{self.paths[b]}: block has {V_b.shape[0]} terms, expected "
                              f"{self.n_terms}; the work folder is from another fit, remove it")
+        if self.column_scale is not None:
+            a = self.starts[b]
+            scale = self.column_scale[a:a + V_b.shape[1]]
+            V_b.data = (V_b.data * np.repeat(scale, np.diff(V_b.indptr))).astype(V_b.dtype)
         return V_b
 
     def run(self, op, chunk, fn, args):
@@ -95,12 +100,12 @@ class BlockStore:
         return summed(updates())
 
 
-def _serve(connection, paths, starts, n_terms):
+def _serve(connection, paths, starts, n_terms, column_scale):
     """A worker process of :class:`FileBlocks`: runs what the parent sends on its chunks."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    store = BlockStore(paths, starts, n_terms)
+    store = BlockStore(paths, starts, n_terms, column_scale)
     try:
         while True:
             op, chunks, payload = connection.recv()
@@ -138,6 +143,10 @@ class FileBlocks:
         share of the chunks (groups of ``CHUNK_BLOCKS`` consecutive blocks). A chunk's blocks
         are summed in order, then the chunks in order, so the sums do not depend on ``jobs``.
         Use it as a context manager (or call :meth:`close`) to end the workers.
+    column_scale : array of shape (n_documents,), optional
+        Each document's column is multiplied by it as its block is read: the blocks of a
+        weighted fit (:func:`topicnmf.factor.weights.for_weighted_fit`'s ``scale``), while the
+        files keep ``V`` itself.
 
     The memberships ``H`` of each block are kept in memory (k × n_b float32: 200 MB for a
     million documents at k = 50), the blocks of ``V`` are read again at every pass.
@@ -154,7 +163,7 @@ class FileBlocks:
 
     dtype = np.dtype(np.float32)
 
-    def __init__(self, paths, shape, starts=None, jobs=1):
+    def __init__(self, paths, shape, starts=None, jobs=1, column_scale=None):
         self.paths = [Path(p) for p in paths]
         self.shape = tuple(int(n) for n in shape)
         if starts is None:
@@ -163,7 +172,9 @@ class FileBlocks:
         self.starts = [int(a) for a in starts]
         n = len(self.paths)
         self.chunks = [range(a, min(a + CHUNK_BLOCKS, n)) for a in range(0, n, CHUNK_BLOCKS)]
-        self._store = BlockStore(self.paths, self.starts, self.shape[0])
+        self.column_scale = (None if column_scale is None
+                             else np.asarray(column_scale, dtype=np.float64))
+        self._store = BlockStore(self.paths, self.starts, self.shape[0], self.column_scale)
         self._workers = self._start(min(int(jobs), len(self.chunks)))
 
     def _start(self, jobs):
@@ -181,7 +192,8 @@ class FileBlocks:
                                                   (w + 1) * len(self.chunks) // jobs]
             parent, child = ctx.Pipe()
             process = ctx.Process(target=_serve, args=(child, self.paths, self.starts,
-                                                       self.shape[0]), daemon=True)
+                                                       self.shape[0], self.column_scale),
+                                  daemon=True)
             process.start()
             child.close()
             workers.append((process, parent, mine))

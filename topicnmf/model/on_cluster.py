@@ -42,6 +42,7 @@ from ..factor.hals import solve_blocks
 from ..factor.nmf import check_factorization_params
 from ..factor.projection import project, warn_if_degenerate
 from ..factor.seeding import check_seed_topics, resolve_seed_terms
+from ..factor.weights import pivoted_length_weights, weighted_columns
 from ..io.corpus import detect_format
 from ..io.partitions import partitions
 from ..io.streaming import check_fields_seen, resolve_ids
@@ -49,7 +50,7 @@ from ..text.clean import AUTO, parse_clean
 from ..text.corpus_clean import corpus_steps, learn_template_lines
 from ..text.counting import (Frequencies, count_partition, fitted_vectorizer, term_rows,
                              tfidf_columns)
-from .params import check_params, make_vectorizer, without_document_weights
+from .params import check_params, make_vectorizer, without_near_duplicates
 
 PARTITION_BYTES = 8 * 2**20     # text per partition: ~20,000 short documents, a few s per task
 
@@ -74,9 +75,9 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
     Parameters
     ----------
     model : TopicModel
-        Unfitted settings; ``solver='hals'`` (the solver that runs on Dask). Documents are
-        not weighed here (near-duplicates, lengths): ``near_duplicates`` is set to None and
-        ``pivot_slope`` to 1, with a warning.
+        Unfitted settings; ``solver='hals'`` (the solver that runs on Dask). Near-duplicate
+        documents are not weighed here: ``near_duplicates`` is set to None, with a warning.
+        Long documents weigh more as in memory (``pivot_slope``).
     path : str or Path
         A folder, CSV/TSV, JSONL or lines file (optionally .gz), as for
         :func:`topicnmf.io.corpus.load_corpus`, whose options follow (``text_column`` is a
@@ -110,7 +111,7 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
                       else {"text_column": text_column}))
     preprocessing = make_vectorizer(params).preprocessor.get_params()
     with connected(scheduler) as client:        # an unreachable one fails before the work
-        model.set_params(**without_document_weights(params, "from partitions on Dask"))
+        model.set_params(**without_near_duplicates(params, "from partitions on Dask"))
         tasks = _Tasks(client, progress)
         plan = partitions(Path(path).resolve(), **reading)
         if "template" in preprocessing["clean"]:
@@ -130,10 +131,14 @@ def fit_partitions(model, path, *, scheduler, input_format=None, text_column="te
             frequencies, preprocessing=preprocessing, min_df=params["min_df"],
             max_df=params["max_df"], max_features=params["max_features"],
             sublinear_tf=params["sublinear_tf"], use_idf=params["use_idf"])
-        columns = tasks.map(_columns, counts,
-                            vectorizer=submit_data(client, vectorizer, "topicnmf-vectorizer"))
+        shared_vectorizer = submit_data(client, vectorizer, "topicnmf-vectorizer")
+        columns = tasks.map(_columns, counts, vectorizer=shared_vectorizer)
+        weights = None if model.pivot_slope == 1 else pivoted_length_weights(
+            np.concatenate(tasks.gather(tasks.map(_lengths, columns,
+                                                  vectorizer=shared_vectorizer))),
+            model.pivot_slope)
         W, n_iter = _topics(model, tasks, columns, [s["n"] for s in summaries], vectorizer,
-                            seed_topics, block_size)
+                            seed_topics, block_size, weights)
         H = np.hstack(tasks.gather(tasks.map(_projected, columns, W=submit_data(client, W)),
                                    "projecting"))
         V = sp.hstack(tasks.gather(columns), format="csc")
@@ -175,21 +180,26 @@ def _fitted(model, V, W, H, n_iter, vectorizer, seed_names):
     model.mode_, model.vectorizer_, model.history_ = "text", vectorizer, []
 
 
-def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size):
+def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size, weights=None):
     """``W`` (columns summing to 1) and the sweeps, by block HALS over each partition's columns
     of ``V`` cut into equal blocks of about ``block_size`` documents (no small remainders:
-    each block's sums cost the same traffic whatever its size), scaled as
-    :func:`topicnmf.factor.hals.hals_nmf` scales ``V``."""
+    each block's sums cost the same traffic whatever its size), weighted by ``weights`` (one
+    per document, or None) and scaled as :func:`topicnmf.factor.hals.hals_nmf` scales ``V``."""
     client = tasks.client
     if seed_topics:              # the seeded start needs V in one place: it comes back here
         V = sp.hstack(client.gather(columns), format="csc")
+        if weights is not None:
+            V = weighted_columns(V, weights)
         W, _, n_iter = factorize(V, model.n_topics, solver="hals",
                                  seeds=resolve_seed_terms(seed_topics, vectorizer),
                                  seed_weight=model.seed_weight, max_iter=model.max_iter,
                                  tol=model.tol, random_state=model.random_state,
                                  scheduler=client)
         return W, n_iter
-    norm2 = sum(client.gather(tasks.map(_squared_norm, columns)))
+    offsets = np.cumsum([0] + list(sizes))
+    part_weights = [None if weights is None else weights[a:b]
+                    for a, b in zip(offsets[:-1], offsets[1:])]
+    norm2 = sum(client.gather(tasks.map(_squared_norm, columns, part_weights)))
     shape = (len(vectorizer.vocabulary_), sum(sizes))
     # hals_nmf's checks, on a stand-in of V's shape (V itself is on the workers)
     check_factorization_params(sp.csc_matrix(([1.0], ([0], [0])), shape=shape),
@@ -197,10 +207,12 @@ def _topics(model, tasks, columns, sizes, vectorizer, seed_topics, block_size):
     if norm2 == 0:
         raise InputError("the matrix is all zeros: no document has any kept term")
     size = np.sqrt(norm2 / sum(sizes))
-    cuts = [(part, j * n // count, (j + 1) * n // count) for part, n in zip(columns, sizes)
-            for count in [max(1, round(n / block_size))] for j in range(count)]
+    cuts = [(part, a, b, None if w is None else w[a:b])
+            for part, n, w in zip(columns, sizes, part_weights)
+            for count in [max(1, round(n / block_size))] for j in range(count)
+            for a, b in [(j * n // count, (j + 1) * n // count)]]
     blocks = DaskBlocks(client, tasks.map(_scaled, *zip(*cuts), factor=1.0 / size), shape,
-                        np.cumsum([0] + [b - a for _, a, b in cuts[:-1]]).tolist())
+                        np.cumsum([0] + [b - a for _, a, b, _ in cuts[:-1]]).tolist())
     try:
         with one_blas_thread():
             W, _, n_iter = solve_blocks(blocks, model.n_topics, init=model.init,
@@ -255,14 +267,25 @@ def _columns(counts, vectorizer):
                          dtype=np.float64)
 
 
-def _squared_norm(V_b):
-    return float(V_b.data @ V_b.data)
+def _lengths(V_part, vectorizer):
+    return vectorizer.document_lengths(V_part)
 
 
-def _scaled(V_part, a, b, factor):
-    """A block of the solver: columns ``a:b`` of a partition's ``V``, times ``factor``,
-    rounded to float32 (as :func:`topicnmf.factor.hals.hals_nmf` makes its blocks)."""
-    return scaled_matrix(sp.csc_matrix(V_part[:, a:b]), factor)
+def _weighted(V, weights):
+    """``V`` weighted as in memory (:func:`topicnmf.factor.weights.for_weighted_fit`)."""
+    return sp.csc_matrix(V) if weights is None else weighted_columns(V, weights)
+
+
+def _squared_norm(V_part, weights):
+    data = _weighted(V_part, weights).data
+    return float(data @ data)
+
+
+def _scaled(V_part, a, b, weights, factor):
+    """A block of the solver: columns ``a:b`` of a partition's ``V``, weighted (``weights``
+    of those documents, or None), times ``factor``, rounded to float32 (as
+    :func:`topicnmf.factor.hals.hals_nmf` makes its blocks)."""
+    return scaled_matrix(_weighted(V_part[:, a:b], weights), factor)
 
 
 def _projected(V_b, W):

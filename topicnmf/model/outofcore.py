@@ -44,9 +44,10 @@ from ..factor.blocks import BLOCK_SIZE
 from ..factor.fileblocks import CHUNK_BLOCKS, FileBlocks, read_block
 from ..factor.hals import MAX_SWEEPS, solve_blocks
 from ..factor.projection import project, warn_if_degenerate
+from ..factor.weights import pivoted_length_weights
 from ..io.partitions import PARTITION_BYTES, partitions
 from ..parallel import run_in_processes
-from .params import check_params, make_vectorizer, without_document_weights
+from .params import check_params, make_vectorizer, without_near_duplicates
 from .vectorizing import bar, vectorized
 from .workfolder import WorkFolder, corpus_fingerprint
 
@@ -62,8 +63,9 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
     ----------
     estimator : TopicModel
         Unfitted settings; ``solver='hals'`` (the block solver), Frobenius loss, no seed
-        topics. Documents are not weighed out of core (near-duplicates, lengths): the model
-        is fitted and saved with ``near_duplicates=None, pivot_slope=1``, with a warning.
+        topics. Near-duplicate documents are not weighed out of core: the model is fitted and
+        saved with ``near_duplicates=None``, with a warning. Long documents weigh more as in
+        memory (``pivot_slope``).
     corpus : str or Path
         A folder or a CSV/TSV, JSONL or lines file (optionally ``.gz``), as
         :func:`topicnmf.io.corpus.load_corpus` reads it, with the same reading options.
@@ -102,7 +104,7 @@ def fit_out_of_core(estimator, corpus, output, *, input_format=None, text_column
 
     started = time.perf_counter()
     _check_settings(estimator)
-    estimator = TopicModel(**without_document_weights(estimator.get_params(), "out of core"))
+    estimator = TopicModel(**without_near_duplicates(estimator.get_params(), "out of core"))
     if keep_work_dir and work_dir is None:
         raise InputError("keep_work_dir needs a work_dir to keep (--work-dir DIR)")
     jobs = validate.integer(jobs, "jobs", 1)
@@ -221,9 +223,10 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
 
     # One BLAS thread: the sweeps' products are small (k × block), and threads that wait on
     # each other for every one of them made the sweeps 7× slower on a busy 2-core machine.
+    scale = _length_scale(paths, vectorizer, estimator.pivot_slope)
     try:
-        with threadpool_limits(1), FileBlocks(paths, (n_terms, n_docs), starts,
-                                              jobs=jobs) as blocks:
+        with threadpool_limits(1), FileBlocks(paths, (n_terms, n_docs), starts, jobs=jobs,
+                                              column_scale=scale) as blocks:
             # its memberships are not kept ([::2]): H is projected on the final W below
             W, n_iter = solve_blocks(
                 blocks, k, init=estimator.init, max_iter=estimator.max_iter, tol=estimator.tol,
@@ -237,6 +240,15 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
     model.document_ids_, model.snippets_, model.document_meta_ = _documents(work)
     model.history_ = []
     return model
+
+
+def _length_scale(paths, vectorizer, slope):
+    """``√`` of the documents' pivoted length weights (None for slope 1), their lengths read
+    back from the blocks as in memory (:meth:`Vectorizer.document_lengths`)."""
+    if slope == 1:
+        return None
+    lengths = np.concatenate([vectorizer.document_lengths(read_block(p)) for p in paths])
+    return np.sqrt(pivoted_length_weights(lengths, slope))
 
 
 _TASK = {}              # what a worker of the memberships pass keeps

@@ -84,18 +84,13 @@ def make_vectorizer(params, documents=()) -> Vectorizer:
                       use_idf=params["use_idf"])
 
 
-def without_document_weights(params: dict, placement: str) -> dict:
-    """``params`` for a fit that weighs every document alike: ``near_duplicates`` None and
-    ``pivot_slope`` 1, with one warning naming what was set."""
-    dropped = []
-    if params.get("near_duplicates") is not None:
-        dropped.append(("the near-duplicate search needs every document in memory",
-                        "near_duplicates=None"))
-    if params.get("pivot_slope", 1) != 1:
-        dropped.append(("length weights are applied in memory only", "pivot_slope=1"))
-    if not dropped:
+def without_near_duplicates(params: dict, placement: str) -> dict:
+    """``params`` for a fit that cannot weigh near-duplicate documents: ``near_duplicates``
+    set to None, with a warning when it was set (the exact search compares every document
+    with every other, so it needs them all in one process's memory)."""
+    if params.get("near_duplicates") is None:
         return params
-    warnings.warn(f"documents are not weighed {placement} "
-                  f"({'; '.join(why for why, _ in dropped)}): fitted with "
-                  f"{', '.join(setting for _, setting in dropped)}", stacklevel=3)
-    return {**params, "near_duplicates": None, "pivot_slope": 1.0}
+    warnings.warn(f"near-duplicate documents are not weighed {placement} (their search "
+                  "needs every document in memory): fitted with near_duplicates=None",
+                  stacklevel=3)
+    return {**params, "near_duplicates": None}

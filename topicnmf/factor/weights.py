@@ -36,7 +36,7 @@ vector before normalization and ``n̄`` the mean length, fits ``V`` as if its co
 normalized by the pivoted length instead (slope ``s`` = 1: plain l2, every document alike;
 ``s`` = 0: by the mean length alone, so in proportion to their length). Measured with the
 near-duplicate weights on the Debian descriptions (seed 0; seeds 1–2 alike), ``s`` = 0.5 →
-1: NMI 0.314 vs 0.296 at k = 12, 0.355 vs 0.354 at k = 20, 0.382 vs 0.370 at k = 50;
+1: NMI 0.314 vs 0.296 at k = 12, 0.355 vs 0.354 at k = 20, 0.381 vs 0.370 at k = 50;
 NPMI 0.357 vs 0.421, 0.443 vs 0.305, 0.321 vs 0.321; diversity at k = 50 0.887 vs 0.861.
 Smaller slopes shrink the largest topic at k = 12 further (0.216 at 0.25) but take NMI at
 k = 20 below scikit-learn's plain NMF.

@@ -216,6 +216,7 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
                          f"k <= {n_docs}")
     paths = [work.file(b["file"]) for b in layout["blocks"]]
     starts = [b["start"] for b in layout["blocks"]]
+    scale = _length_scale(paths, vectorizer, estimator.pivot_slope)
     total = estimator.max_iter or MAX_SWEEPS
     ticks = iter(bar(progress, range(total + 1), total, "sweeps", "sweep"))
     next(ticks)                    # the bar starts with the solver's start (0 sweeps done)
@@ -223,7 +224,6 @@ def _fitted(work, estimator, vectorizer, jobs, progress):
 
     # One BLAS thread: the sweeps' products are small (k × block), and threads that wait on
     # each other for every one of them made the sweeps 7× slower on a busy 2-core machine.
-    scale = _length_scale(paths, vectorizer, estimator.pivot_slope)
     try:
         with threadpool_limits(1), FileBlocks(paths, (n_terms, n_docs), starts, jobs=jobs,
                                               column_scale=scale) as blocks:

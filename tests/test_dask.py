@@ -131,7 +131,7 @@ def test_a_corpus_read_by_the_workers_gives_the_model_fitted_here(client, corpus
                                 scheduler=client, partition_bytes=150_000,
                                 block_size=block_size, **options)
     there = result.model
-    assert there.near_duplicates is None and there.pivot_slope == 0.5     # lengths do weigh
+    assert there.near_duplicates is None
     assert result.partitions > 2 and result.skipped == []
     assert there.vectorizer_.to_dict() == here.vectorizer_.to_dict()
     assert (there.document_ids_, there.snippets_, there.document_meta_) == \
@@ -155,6 +155,19 @@ def mixed_folder(folder, tickets):
     for path in sorted((REPO / "corpora" / "python-docs").rglob("*.rst"))[:40]:
         (folder / "b-docs" / path.name).write_bytes(path.read_bytes())
     return folder
+
+
+def test_long_documents_weigh_on_the_cluster_as_here(client):
+    """Pivoted length weights from partitions: the workers return the lengths and weight
+    their own blocks."""
+    path = REPO / "corpora" / "changelogs.jsonl.gz"
+    settings = dict(solver="hals", random_state=0, near_duplicates=None, pivot_slope=0.5)
+    here = TopicModel(6, **settings).fit(load_corpus(path, date_column="date"))
+    there = fit_partitions(TopicModel(6, **settings), path, scheduler=client,
+                           partition_bytes=150_000, block_size=250, date_column="date").model
+    assert there.pivot_slope == 0.5 and there.n_iter_ == here.n_iter_
+    np.testing.assert_allclose(there.W_, here.W_, rtol=0, atol=1e-6)
+    assert there.labels() == here.labels()
 
 
 @pytest.mark.parametrize("corpus, clean, options", [

@@ -21,7 +21,7 @@ PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.pr
 # the CLI starts without loading scikit-learn)
 SOLVERS = ("cd", "mu", "minibatch", "hals")
 NEAR_DUPLICATES = 0.95   # = topicnmf.factor.weights.NEAR_DUPLICATES
-PIVOT_SLOPE = 0.5        # = topicnmf.factor.weights.PIVOT_SLOPE
+PIVOT_SLOPE = 1.0        # = topicnmf.factor.weights.PIVOT_SLOPE
 LOSSES = ("frobenius", "kullback-leibler")
 INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
 WEIGHTINGS = ("sublinear", "tfidf", "counts")
@@ -186,9 +186,9 @@ def model_options(func):
                           "'off' weighs every document 1."),
         click.option("--pivot-slope", type=FiniteFloat(0, 1), default=PIVOT_SLOPE,
                      show_default=True,
-                     help="Long documents weigh more in the fit, by pivoted tf-idf length "
-                          "(1: every document alike; smaller: length counts more), so that "
-                          "one-line texts do not pull topics to generic words."),
+                     help="Below 1, long documents weigh more in the fit, by pivoted tf-idf "
+                          "length (0.5 suits one kind of document of varied length); 1 "
+                          "weighs every document alike."),
     ]
     return with_options(options, func)
 

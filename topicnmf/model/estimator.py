@@ -88,9 +88,9 @@ class TopicModel(Parameters, FittedTopics):
         1 / (its near-duplicates, itself included) in the fit of texts, so a family of
         near-identical texts counts about once (:mod:`topicnmf.factor.weights`). None: all 1.
     pivot_slope : float in [0, 1]
-        Long documents weigh more in the fit of texts, by pivoted tf-idf length
-        (:mod:`topicnmf.factor.weights`), so that one-line texts do not pull the topics to
-        their few generic words. 1: all alike.
+        Below 1, long documents weigh more in the fit of texts, by pivoted tf-idf length
+        (:mod:`topicnmf.factor.weights`): 0.5 for one kind of document of varied length.
+        1 (the default): all alike.
 
     Attributes
     ----------

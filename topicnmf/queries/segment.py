@@ -146,7 +146,7 @@ def term_topics(model, term, *, top=None):
     Examples
     --------
     >>> [(r.topic, r.label) for r in term_topics(model, "mail", top=2)]
-    [(3, 'server, mail, client'), (7, 'command, line, tool')]
+    [(3, 'server, client, mail'), (4, 'editor, text, syntax')]
     """
     model.check_fitted()
     t = model.term_index(term)

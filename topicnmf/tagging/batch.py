@@ -90,8 +90,8 @@ def tag(paths, model, outdir, *, jobs=1, threshold=None, min_share=None, max_err
     TagSummary(files=3, documents=3, tagged=3, unassigned=1, errors=0, outdir='...tagged')
     >>> print((tmp / "tagged" / "doc-topics.csv").read_text())
     doc_id,topic,label,share
-    chess.txt,5,"game, player, play",1.0
-    fonts.txt,1,"font, fonts, truetype",1.0
+    chess.txt,6,"game, games, board",1.0
+    fonts.txt,2,"font, fonts, truetype",1.0
     refund.txt,,unassigned,
     <BLANKLINE>
     """

@@ -83,7 +83,7 @@ class Tagger:
     --------
     >>> tagger = Tagger(model)
     >>> tagger.tag_texts(["a1"], ["a chess game for two players"])  # doctest: +ELLIPSIS
-    [{'id': 'a1', 'topic': 5, 'share': 1.0, ...}]
+    [{'id': 'a1', 'topic': 6, 'share': 1.0, ...}]
     """
 
     def __init__(self, model, settings=None):
@@ -283,7 +283,7 @@ def assign(model, lines, *, input_format=None, text_column="text", id_column=Non
     ...          '{"id": "t2", "text": "refund my invoice"}']
     >>> for row in assign(model, lines):
     ...     print(row["id"], row["label"])
-    t1 game, player, play
+    t1 game, games, board
     t2 unassigned
     """
     tagger = Tagger(model, settings)

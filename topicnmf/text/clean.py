@@ -30,6 +30,7 @@ for the whole corpus when fitting and saved with the model, so new documents (``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -213,35 +214,37 @@ class Cleaner:
 
     def __init__(self, steps=(), *, template_lines=()):
         self.steps = tuple(step for step in STEPS if step in steps)
-        self.template_lines = tuple(template_lines)
-        self._lines = frozenset(self.template_lines)
-        self._parts = [(step, unit, func) for step in self.steps for unit, func in PARTS[step]]
+        self._use_lines(template_lines)
+
+    def _use_lines(self, lines):
+        """Set the template lines, bound into the ``template`` step's function once."""
+        self.template_lines = tuple(lines)
+        bound = functools.partial(strip_lines, lines=frozenset(self.template_lines))
+        self._parts = [(step, unit, bound if step == "template" else func)
+                       for step in self.steps for unit, func in PARTS[step]]
 
     def fit(self, texts) -> "Cleaner":
         """Learn the template lines from ``texts`` (as cleaned by the steps before
         ``template``) when the ``template`` step is on and none were given. Returns self."""
         if "template" in self.steps and not self.template_lines:
             before = Cleaner(self.steps[:self.steps.index("template")])
-            self.template_lines = template_lines(before(t) for t in texts)
-            self._lines = frozenset(self.template_lines)
+            self._use_lines(template_lines(before(t) for t in texts))
         return self
 
     def __call__(self, text: str) -> str:
-        for step, _, func in self._parts:
-            text = (func(text, lines=self._lines) if step == "template" else func(text))[0]
+        for _, _, func in self._parts:
+            text = func(text)[0]
         return text
 
     def counted(self, text: str) -> tuple:
         """``(cleaned text, Counter of removed things by unit)``."""
         counts = Counter()
-        for step, unit, func in self._parts:
-            text, n = func(text, lines=self._lines) if step == "template" else func(text)
+        for _, unit, func in self._parts:
+            text, n = func(text)
             if n:
                 counts[unit] += n
         return text, counts
 
     def parts(self):
         """``(step, unit, function of text -> (text, count))`` in the order applied."""
-        lines = self._lines
-        return [(step, unit, (lambda t, f=func: f(t, lines=lines)) if step == "template"
-                 else func) for step, unit, func in self._parts]
+        return list(self._parts)

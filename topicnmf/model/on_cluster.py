@@ -254,11 +254,7 @@ class _Tasks:
 
 def _summary(counts):
     """What the client needs of a partition's counts (not the counts themselves)."""
-    df, tf = counts.frequencies()
-    return {"terms": counts.terms, "df": df, "tf": tf, "n": counts.n_documents,
-            "surface": counts.surface, "ids": counts.ids, "snippets": counts.snippets,
-            "meta": counts.meta, "skipped": counts.skipped, "clean": list(counts.clean),
-            "cleaned": counts.cleaned}
+    return counts.summary()
 
 
 def _columns(counts, vectorizer):

@@ -163,11 +163,7 @@ def save_counts(folder, counts: PartitionCounts) -> dict:
     matrix = counts.counts
     _save_npz(folder / f"counts-{i:05d}.npz", data=matrix.data, indices=matrix.indices,
               indptr=matrix.indptr, shape=np.asarray(matrix.shape, dtype=np.int64))
-    df, tf = counts.frequencies()
-    summary = {"index": i, "terms": counts.terms, "df": df.tolist(), "tf": tf.tolist(),
-               "ids": counts.ids, "snippets": counts.snippets, "meta": counts.meta,
-               "skipped": counts.skipped, "surface": counts.surface,
-               "clean": list(counts.clean), "cleaned": counts.cleaned}
+    summary = counts.summary()
     write_atomic(folder / f"counts-{i:05d}.json", json.dumps(summary, ensure_ascii=False))
     return summary
 

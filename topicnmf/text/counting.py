@@ -81,6 +81,16 @@ class PartitionCounts:
         return (np.diff(counts.indptr).astype(np.int64),
                 np.asarray(counts.sum(axis=0, dtype=np.int64)).ravel())
 
+    def summary(self) -> dict:
+        """Everything but the counts themselves, as JSON-able data: what merging the
+        partitions needs (frequencies, ``n``, ``surface``), the documents' ids, snippets and
+        metadata, and what was skipped and cleaned."""
+        df, tf = self.frequencies()
+        return {"index": self.index, "terms": self.terms, "df": df.tolist(), "tf": tf.tolist(),
+                "n": self.n_documents, "ids": self.ids, "snippets": self.snippets,
+                "meta": self.meta, "skipped": self.skipped, "surface": self.surface,
+                "clean": list(self.clean), "cleaned": self.cleaned}
+
 
 def count_partition(partition, preprocessing, drop=(), *, auto=False) -> PartitionCounts:
     """First pass over one partition: its documents' term counts, ids and cleaned snippets.

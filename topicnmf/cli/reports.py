@@ -155,8 +155,8 @@ def choose_k(corpus, k_range, runs, plot_path, journal, work_dir, block_size, in
     document's dominant topic, adjusted Rand index).
     The recommended k has the highest agreement among the k whose topics are diverse enough
     (diversity >= 0.5) and leave at most 5% more documents unexplained than the best k; the
-    rule and its numbers are printed. Takes the same corpus and model options as 'topicnmf fit'; --random-state seeds
-    both the fits and the resampling.
+    rule and its numbers are printed. Takes the same corpus and model options as 'topicnmf
+    fit'; --random-state seeds both the fits and the resampling.
 
     Long scans: --journal FILE keeps each finished fit, so an interrupted run (Ctrl-C, a
     crash) started again with the same file only makes the missing fits. With --scheduler

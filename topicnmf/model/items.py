@@ -48,4 +48,3 @@ def fit_matrix(matrix, n_topics, *, missing="zero", random_state=0, max_iter=300
                        random_state=random_state, stop_words=None, min_df=1, max_df=1.0,
                        near_duplicates=None)
     return model.fit(matrix)
-

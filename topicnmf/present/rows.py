@@ -95,11 +95,12 @@ def row(result, nested: bool = False) -> dict:
 def rows(result, nested: bool = False) -> list:
     """Rows of a query's result: a list of result objects, or a result that holds several.
 
-    ``Recommendations`` gives its items, a ``CleaningReport`` its rows of removed things; an ``Evaluation`` one row per topic and then an
-    ``all`` row with the overall scores; a ``KChoice`` one row per k, marking the recommended
-    one (its rows are flat numbers, the same nested or not); ``Trends`` one row per topic,
-    largest rise first and steepest fall last; a ``TopicTree`` its root as nested objects
-    (``nested``), else one row per node, depth first, indented.
+    ``Recommendations`` gives its items, a ``CleaningReport`` its rows of removed things; an
+    ``Evaluation`` one row per topic and then an ``all`` row with the overall scores; a
+    ``KChoice`` one row per k, marking the recommended one (its rows are flat numbers, the
+    same nested or not); ``Trends`` one row per topic, largest rise first and steepest fall
+    last; a ``TopicTree`` its root as nested objects (``nested``), else one row per node,
+    depth first, indented.
     """
     name = _type_name(result)
     if name == "queries.recommend.Recommendations":

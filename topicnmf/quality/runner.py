@@ -3,11 +3,11 @@
 A task is one (k, run) pair: run -1 fits all documents with k topics and scores them
 (coherence, diversity, error, documents left unexplained); run r >= 0 fits the r-th resample
 of the documents for stability. Every task also returns each of its documents' dominant
-topic (``labels``), which ``choose_k`` compares between the full fit and the resamples. A task is fully determined by its key and the
-:class:`FitSetup`, so the results do not depend on how many processes run them
-(:func:`topicnmf.parallel.run_in_processes`), on the Dask cluster that runs them
-(:func:`topicnmf.cluster.run_tasks`) or on the order they finish in, and a :class:`FitJournal`
-can keep finished tasks to resume an interrupted scan.
+topic (``labels``), which ``choose_k`` compares between the full fit and the resamples. A task
+is fully determined by its key and the :class:`FitSetup`, so the results do not depend on how
+many processes run them (:func:`topicnmf.parallel.run_in_processes`), on the Dask cluster
+that runs them (:func:`topicnmf.cluster.run_tasks`) or on the order they finish in, and a
+:class:`FitJournal` can keep finished tasks to resume an interrupted scan.
 """
 
 from __future__ import annotations

@@ -399,3 +399,15 @@ def test_evaluate_and_choose_k_keep_no_matrix_after_they_return(tickets_model):
     evaluate(tickets_model, top=3, runs=1)
     choose_k(separate_groups(2, per_group=10), [2], runs=1)
     assert runner._SETUP is None
+
+
+def test_choose_k_reads_dominant_topics_as_the_model_does(tickets_model):
+    """The agreement of choose-k compares dominant topics read by contribution, the rule of
+    topics, segments, tag and assign (not argmax H: W's columns sum to 1, so argmax H favours
+    diffuse topics)."""
+    from topicnmf.quality.runner import dominant_topics
+
+    W, H = tickets_model.W_, tickets_model.H_
+    ours = dominant_topics(W, H)
+    np.testing.assert_array_equal(ours, tickets_model.dominant_topics())
+    assert (ours != H.argmax(axis=0)).any()

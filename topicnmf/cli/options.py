@@ -19,7 +19,7 @@ CORPUS_FORMATS = ("folder", "csv", "tsv", "jsonl", "lines")
 PLOT_KINDS = ("terms", "map", "documents", "heatmap", "shares")  # = topicnmf.present.plots.KINDS
 # = topicnmf.factor.nmf.SOLVERS, LOSSES, INITS and topicnmf.text.vectorize.WEIGHTINGS (not imported:
 # the CLI starts without loading scikit-learn)
-SOLVERS = ("cd", "mu", "minibatch", "hals")
+SOLVERS = ("cd", "mu", "minibatch", "hals", "rank2")
 NEAR_DUPLICATES = 0.95   # = topicnmf.factor.weights.NEAR_DUPLICATES
 PIVOT_SLOPE = 1.0        # = topicnmf.factor.weights.PIVOT_SLOPE
 LOSSES = ("frobenius", "kullback-leibler")
@@ -142,7 +142,9 @@ def model_options(func):
                                              "idf, or counts without idf."),
         click.option("--solver", type=click.Choice(SOLVERS), default="hals",
                      help="NMF solver: hals (topicnmf's block HALS in float32: the fastest, "
-                          "topics as coherent as cd's), or scikit-learn's cd, mu or minibatch "
+                          "topics as coherent as cd's), rank2 (topics as the leaves of a tree "
+                          "of two-way splits: closer to known categories from about 20 "
+                          "topics, in memory only), or scikit-learn's cd, mu or minibatch "
                           "(MiniBatchNMF). [default: hals; cd with --matrix]"),
         click.option("--loss", type=click.Choice(LOSSES), default="frobenius",
                      show_default=True,

@@ -4,6 +4,8 @@
 
 * :mod:`~topicnmf.factor.nmf`: scikit-learn's NMF / MiniBatchNMF (free topics);
 * :mod:`~topicnmf.factor.hals`: topicnmf's own block HALS (``solver='hals'``, Frobenius);
+* :mod:`~topicnmf.factor.rank2`: divisive rank-2 NMF, a tree of two-way splits by block HALS
+  (``solver='rank2'``, Frobenius);
 * :mod:`~topicnmf.factor.seeding`: seeded (guided) topics, the same solvers on ``V`` and seed
   pseudo-documents;
 * :mod:`~topicnmf.factor.masked`: missing cells, masked multiplicative updates (weighted HALS
@@ -21,6 +23,7 @@ from .hals import hals_nmf
 from .masked import masked_nmf
 from .nmf import INITS, LOSSES, SOLVERS, check_factorization_params, sklearn_nmf
 from .projection import check_start, normalize_columns
+from .rank2 import rank2_nmf
 from .seeding import SEED_WEIGHT, guided_nmf
 
 __all__ = ["factorize", "SOLVERS", "LOSSES", "INITS", "SEED_WEIGHT"]
@@ -37,11 +40,13 @@ def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=Non
         Terms (or items) × documents (or people).
     k : int
         Number of topics.
-    solver : {'cd', 'mu', 'minibatch', 'hals'}
+    solver : {'cd', 'mu', 'minibatch', 'hals', 'rank2'}
         scikit-learn's coordinate descent, multiplicative updates, or MiniBatchNMF (see
-        :func:`topicnmf.factor.nmf.sklearn_nmf`), or topicnmf's block HALS
-        (:func:`topicnmf.factor.hals.hals_nmf`). With ``mask``: 'hals' runs weighted HALS,
-        any other the weighted multiplicative updates.
+        :func:`topicnmf.factor.nmf.sklearn_nmf`), topicnmf's block HALS
+        (:func:`topicnmf.factor.hals.hals_nmf`), or its divisive rank-2 NMF
+        (:func:`topicnmf.factor.rank2.rank2_nmf`: the topics are the leaves of a tree of
+        two-way splits; from ``W_init`` it continues with block HALS sweeps). With ``mask``:
+        'hals' runs weighted HALS, any other but 'rank2' the weighted multiplicative updates.
     loss : {'frobenius', 'kullback-leibler'}
         'kullback-leibler' needs ``solver='mu'`` or ``'minibatch'``. Not used with ``mask``.
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random'}
@@ -101,6 +106,10 @@ def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=Non
         raise InputError(f"solver={solver!r} does not run on a Dask cluster; use solver='hals' "
                          "(--solver hals)" if mask is None else "missing cells (a mask) do not "
                          "run on a Dask cluster; fit the table in this process")
+    if solver == "rank2" and (mask is not None or seeds):
+        raise InputError(f"solver='rank2' fits free topics of complete columns; for "
+                         f"{'missing cells' if mask is not None else 'seed topics'} use "
+                         "solver='hals'")
     if mask is not None:
         if seeds or W_init is not None:
             raise InputError(f"{'seed topics' if seeds else 'a start W (W_init)'} and missing "
@@ -114,7 +123,7 @@ def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=Non
             raise InputError("seed topics and a start W (W_init) cannot be combined; "
                              "the start already holds the topics")
         W_init, H_init = check_start(V, k, W_init, H_init, loss)
-        if solver == "hals":
+        if solver in ("hals", "rank2"):
             check_factorization_params(V, k, solver, loss, "custom")
             return hals_nmf(V, k, init="custom", max_iter=max_iter, tol=tol,
                             random_state=random_state, W_init=W_init, H_init=H_init,
@@ -129,5 +138,9 @@ def factorize(V, k, *, solver="hals", loss="frobenius", init="nndsvda", mask=Non
         check_factorization_params(V, k, solver, loss, init)
         return hals_nmf(V, k, init=init, max_iter=max_iter, tol=tol, random_state=random_state,
                         scheduler=scheduler)
+    if solver == "rank2":
+        check_factorization_params(V, k, solver, loss, init)
+        return rank2_nmf(V, k, init=init, max_iter=max_iter, tol=tol,
+                         random_state=random_state)
     return sklearn_nmf(V, k, solver=solver, loss=loss, init=init, max_iter=max_iter,
                        tol=tol, random_state=random_state)

@@ -7,7 +7,8 @@ this module and nowhere else.
 
 The solver, loss and init choices and their checks are here too: every backend uses them (this
 one, the guided one of :mod:`topicnmf.factor.seeding` and topicnmf's own block HALS,
-:mod:`topicnmf.factor.hals`, listed in ``SOLVERS`` as 'hals').
+:mod:`topicnmf.factor.hals`, listed in ``SOLVERS`` as 'hals', and its divisive rank-2 variant,
+:mod:`topicnmf.factor.rank2`, as 'rank2').
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import scipy.sparse as sp
 from ..errors import InputError
 from .projection import normalize_columns
 
-SOLVERS = ("cd", "mu", "minibatch", "hals")    # 'hals': topicnmf.factor.hals, not scikit-learn
+# 'hals' (topicnmf.factor.hals) and 'rank2' (topicnmf.factor.rank2) are topicnmf's own
+SOLVERS = ("cd", "mu", "minibatch", "hals", "rank2")
 LOSSES = ("frobenius", "kullback-leibler")
 INITS = ("nndsvda", "nndsvd", "nndsvdar", "random")
 MAX_ITER = 400            # cd and mu: iterations
@@ -40,7 +42,7 @@ def check_factorization_params(V, k, solver, loss, init):
         raise InputError(f"solver='{solver}' is unknown; use one of {', '.join(SOLVERS)}")
     if loss not in LOSSES:
         raise InputError(f"loss='{loss}' is unknown; use one of {', '.join(LOSSES)}")
-    if loss != "frobenius" and solver in ("cd", "hals"):
+    if loss != "frobenius" and solver in ("cd", "hals", "rank2"):
         raise InputError(f"solver='{solver}' does not support loss='{loss}'; use solver='mu' "
                          "or 'minibatch'")
     if init not in INITS and init != "custom":

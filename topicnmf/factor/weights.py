@@ -40,7 +40,7 @@ length). Measured with the near-duplicate weights on the Debian descriptions (se
 1–2 alike), ``s`` = 0.5 → 1: NMI 0.314 vs 0.296 at k = 12, 0.355 vs 0.354 at k = 20, 0.381 vs
 0.370 at k = 50; NPMI 0.357 vs 0.421, 0.443 vs 0.305, 0.321 vs 0.321. But on mixtures of
 sources of different lengths (``scripts/bench_choose_k.py --pivot-slope``) the long texts take
-the topics from the short ones: NMI with the true groups 0.586 vs 0.676 and 0.515 vs 0.572 on
+the topics from the short ones: NMI with the true groups 0.600 vs 0.706 and 0.527 vs 0.576 on
 two sets of 14 mixtures. Hence 1 by default, 0.5 an option for one kind of document.
 """
 

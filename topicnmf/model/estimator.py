@@ -43,12 +43,12 @@ class TopicModel(Parameters, FittedTopics):
     ----------
     n_topics : int
         Number of topics ``k``.
-    solver : {'cd', 'mu', 'minibatch', 'hals'}
+    solver : {'cd', 'mu', 'minibatch', 'hals', 'rank2'}
         scikit-learn's coordinate descent, multiplicative updates or MiniBatchNMF, or
-        topicnmf's block HALS in float32 (:mod:`topicnmf.factor.hals`; Frobenius only).
-        Whatever the solver, ``H_`` is then recomputed by
-        :func:`~topicnmf.factor.projection.project` on the final ``W``, so ``transform`` of a
-        training document gives its ``H_`` column.
+        topicnmf's block HALS in float32 (:mod:`topicnmf.factor.hals`; Frobenius only) or
+        divisive rank-2 NMF (:mod:`topicnmf.factor.rank2`, in memory, no seed topics).
+        Whatever the solver, ``H_`` is recomputed by :func:`~topicnmf.factor.projection.project`
+        on the final ``W``: ``transform`` of a training document gives its column.
     loss : {'frobenius', 'kullback-leibler'}
         'kullback-leibler' needs ``solver='mu'`` or ``'minibatch'``.
     init : {'nndsvda', 'nndsvd', 'nndsvdar', 'random'}

@@ -88,8 +88,8 @@ def recommend_k(table):
        groups and a k above it splits one, and both change from sample to sample; the number
        of groups keeps them. On 28 real mixtures of 2–8 known groups (Debian sections,
        changelog entries, Python documentation; ``scripts/bench_choose_k.py``) it found the
-       count 7 times, the former rule (below) twice; the k whose topics matched the groups
-       best was the count 7 times too: the topics themselves mostly do not follow the groups
+       count 8 times, the former rule (below) 4 times; the k whose topics matched the groups
+       best was the count 9 times: the topics themselves mostly do not follow the groups
        there (README "Topic quality and choosing k").
        Without it (a table of your own), coherence and stability are each min-max normalised
        to [0, 1] (a measure equal in all rows counts 1 for every row) and the score is their

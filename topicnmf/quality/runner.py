@@ -22,8 +22,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..cluster import run_tasks
 from ..errors import InputError
-from ..factor.projection import project
+from ..factor.projection import contributions, project
 from ..io.journal import Journal, fingerprint
+from ..model.fitted import dominant_of
 from ..parallel import run_in_processes
 from ..reconstruction.ranking import squared_column_norms
 from ..reconstruction.scores import MAX_ERROR, Reconstruction
@@ -31,7 +32,8 @@ from .measures import diversity_top_terms, npmi_coherence, top_term_indices, top
 
 __all__ = ["FitJournal", "FitSetup", "JOURNAL_VERSION", "run_fits"]
 
-JOURNAL_VERSION = 3       # of choose_k's journal of finished fits (3: with dominant topics)
+JOURNAL_VERSION = 4       # of choose_k's journal of finished fits (3: with dominant topics;
+                          # 4: dominant by contribution, not argmax H)
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,13 @@ def _fit(setup, k, run):
     unconverged = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     top_terms = top_term_indices(W, setup.top)
     if run >= 0:
-        return top_terms, {"unconverged": unconverged, "labels": dominant_topics(H)}
+        return top_terms, {"unconverged": unconverged, "labels": dominant_topics(W, H)}
     H = project(V, W, loss=estimator.loss)
     # One pass for both the total error and the documents left unexplained (relative error
     # above MAX_ERROR): ‖v_j − W h_j‖² per document and ‖v_j‖².
     squared = Reconstruction(W, H).column_errors(V)
     norms = squared_column_norms(V)
-    return top_terms, {"unconverged": unconverged, "labels": dominant_topics(H),
+    return top_terms, {"unconverged": unconverged, "labels": dominant_topics(W, H),
                        "coherence": npmi_coherence(top_terms, V),
                        "diversity": topic_diversity(diversity_top_terms(W)),
                        "error": float(np.sqrt(squared.sum() / norms.sum()))
@@ -81,9 +83,11 @@ def _fit(setup, k, run):
                        "unexplained": float(np.mean(squared > MAX_ERROR ** 2 * norms))}
 
 
-def dominant_topics(H):
-    """The largest membership of each column of ``H`` (k × documents), as small integers."""
-    return np.argmax(H, axis=0).astype(np.int32)
+def dominant_topics(W, H):
+    """Each document's dominant topic as everywhere else (the largest part ‖W[:, z]‖·H[z, j] of
+    its reconstruction, :func:`topicnmf.model.fitted.dominant_of`; -1 for an empty document),
+    as small integers."""
+    return dominant_of(contributions(W, H)).astype(np.int32)
 
 
 _SETUP = None

@@ -108,13 +108,14 @@ def _propose_split(V, norms2, leaf, init, max_iter, tol, random_state) -> int:
     W, H, sweeps = hals_nmf(part, 2, init=init, max_iter=max_iter, tol=tol,
                             random_state=random_state)
     side = _sides(contributions(W, H))
-    sides = []
+    sides, explained = [], []
     for s in (0, 1):
         members = side == s
-        direction = W[:, s] if W[:, s].any() else np.asarray(part[:, members].sum(axis=1)).ravel()
-        sides.append((leaf.documents[members], _unit(direction)))
-    gain = sum(_explained(part[:, side == s], d) for s, (_, d) in enumerate(sides)) \
-        - _explained(part, leaf.direction)
+        columns = part[:, members]
+        direction = _unit(W[:, s] if W[:, s].any() else np.asarray(columns.sum(axis=1)).ravel())
+        sides.append((leaf.documents[members], direction))
+        explained.append(_explained(columns, direction))
+    gain = sum(explained) - _explained(part, leaf.direction)
     leaf.sides = sides
     leaf.score = np.sqrt(max(gain, 0.0) * norms2[leaf.documents].sum())
     return sweeps
